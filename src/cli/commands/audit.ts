@@ -1,0 +1,50 @@
+import { Command, InvalidArgumentError } from "commander";
+import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import { isoTime, printRows } from "../output.js";
+
+interface AuditFlags extends StoreFlags {
+  json?: boolean;
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  limit: number;
+}
+
+function parseTime(text: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError("use an ISO 8601 time such as 2026-11-22T10:00:00Z");
+  return ms;
+}
+
+function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InvalidArgumentError("use a whole number from 1 to 10000");
+  return limit;
+}
+
+export function auditCommand(): Command {
+  const command = new Command("audit").description("read the accounting (audit) log");
+  withStoreOptions(command.command("list"))
+    .description("list audit entries, newest first")
+    .option("--actor <username>", "only entries by this actor")
+    .option("--action <action>", "only this action, e.g. token.create or login.failure")
+    .option("--target <target>", "only entries about this target")
+    .option("--since <time>", "only entries at or after this ISO 8601 time", parseTime)
+    .option("--limit <n>", "at most this many entries", parseLimit, 100)
+    .option("--json", "print JSON")
+    .action(async (flags: AuditFlags) => {
+      await withKeyhold(flags, async (keyhold) => {
+        const entries = await keyhold.store.listAudit({
+          limit: flags.limit,
+          ...(flags.actor === undefined ? {} : { actor: flags.actor }),
+          ...(flags.action === undefined ? {} : { action: flags.action }),
+          ...(flags.target === undefined ? {} : { target: flags.target }),
+          ...(flags.since === undefined ? {} : { since: flags.since }),
+        });
+        const rows = entries.map((entry) => ({ ...entry, at: isoTime(entry.at), detail: flags.json === true ? entry.detail : JSON.stringify(entry.detail) }));
+        printRows(rows, ["at", "actor", "ip", "action", "target", "outcome", "detail"], flags.json === true);
+      });
+    });
+  return command;
+}

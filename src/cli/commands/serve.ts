@@ -1,0 +1,61 @@
+import { Command } from "commander";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveServerConfig, type ServeFlags } from "../../config.js";
+import { buildServer } from "../../http/server.js";
+import { openKeyhold } from "../context.js";
+
+const SESSION_PRUNE_INTERVAL_MS = 60 * 60_000;
+
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run the Keyhold server (WHM API on 2086, or 2087 with TLS)")
+    .option("--host <host>", "address to listen on (env KEYHOLD_HOST)", undefined)
+    .option("--port <port>", "port to listen on; default 2086, or 2087 with TLS (env KEYHOLD_PORT)")
+    .option("--tls-cert <file>", "TLS certificate (PEM) (env KEYHOLD_TLS_CERT)")
+    .option("--tls-key <file>", "TLS private key (PEM) (env KEYHOLD_TLS_KEY)")
+    .option("--data-dir <dir>", "data directory (env KEYHOLD_DATA_DIR)")
+    .option("--database <url>", "database URL; default: SQLite in the data directory (env KEYHOLD_DATABASE_URL)")
+    .option("--key-file <path>", "encryption key file; default: keyhold.key in the data directory (env KEYHOLD_KEY_FILE)")
+    .option("--trust-proxy <list>", "comma-separated addresses/CIDRs of reverse proxies to believe X-Forwarded-* from (env KEYHOLD_TRUST_PROXY)")
+    .option("--insecure-http", "allow new secrets to be sent over plain HTTP to non-loopback clients (env KEYHOLD_INSECURE_HTTP=1)")
+    .option("--log-level <level>", "fatal, error, warn, info, debug (env KEYHOLD_LOG_LEVEL)")
+    .action(async (flags: ServeFlags) => {
+      const config = resolveServerConfig(flags, process.env);
+      const keyhold = await openKeyhold({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile ?? join(config.dataDir, "keyhold.key") });
+
+      const envPassword = process.env.KEYHOLD_ROOT_PASSWORD;
+      const rootPassword = envPassword !== undefined && envPassword !== "" ? envPassword : randomBytes(18).toString("base64url");
+      if (await keyhold.accounts.ensureRoot(rootPassword)) {
+        if (envPassword === undefined || envPassword === "") {
+          process.stdout.write(`Created the root account. Its password, shown only this once: ${rootPassword}\n`);
+        } else {
+          process.stdout.write("Created the root account with the password from KEYHOLD_ROOT_PASSWORD.\n");
+        }
+      }
+
+      const https = config.tls === null ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+      const app = buildServer(keyhold, config, https === undefined ? {} : { https });
+      const pruner = setInterval(() => {
+        keyhold.sessions.pruneExpired().catch((error: unknown) => app.log.error({ err: error }, "pruning expired sessions failed"));
+      }, SESSION_PRUNE_INTERVAL_MS);
+      pruner.unref();
+
+      let stopping = false;
+      async function stop(signal: string): Promise<void> {
+        if (stopping) return;
+        stopping = true;
+        app.log.info(`${signal}: shutting down`);
+        clearInterval(pruner);
+        await app.close();
+        await keyhold.close();
+        process.exit(0);
+      }
+      process.on("SIGINT", () => void stop("SIGINT"));
+      process.on("SIGTERM", () => void stop("SIGTERM"));
+
+      const address = await app.listen({ host: config.host, port: config.port });
+      process.stdout.write(`Keyhold listening on ${address}\n`);
+    });
+}

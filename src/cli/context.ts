@@ -1,0 +1,50 @@
+import type { Command } from "commander";
+import { join } from "node:path";
+import { createKeyhold, type Keyhold } from "../core/keyhold.js";
+import { SecretBox, loadOrCreateKeyFile } from "../core/secret-box.js";
+import { openStore } from "../store/open.js";
+
+export interface StoreFlags {
+  dataDir?: string;
+  database?: string;
+  keyFile?: string;
+}
+
+export interface StoreLocation {
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly keyFile: string;
+}
+
+/** Every command that opens the store takes the same three flags, with the same env twins. */
+export function withStoreOptions(command: Command): Command {
+  return command
+    .option("--data-dir <dir>", "data directory (env KEYHOLD_DATA_DIR)", undefined)
+    .option("--database <url>", "database URL; default: SQLite in the data directory (env KEYHOLD_DATABASE_URL)")
+    .option("--key-file <path>", "encryption key file; default: keyhold.key in the data directory (env KEYHOLD_KEY_FILE)");
+}
+
+export function resolveStoreLocation(flags: StoreFlags, env: NodeJS.ProcessEnv): StoreLocation {
+  const dataDir = flags.dataDir ?? env.KEYHOLD_DATA_DIR ?? "./data";
+  return {
+    dataDir,
+    databaseUrl: flags.database ?? env.KEYHOLD_DATABASE_URL,
+    keyFile: flags.keyFile ?? env.KEYHOLD_KEY_FILE ?? join(dataDir, "keyhold.key"),
+  };
+}
+
+export async function openKeyhold(location: StoreLocation): Promise<Keyhold> {
+  const secretBox = new SecretBox(loadOrCreateKeyFile(location.keyFile).key);
+  const store = await openStore(location.databaseUrl, location.dataDir);
+  return createKeyhold({ store, secretBox });
+}
+
+/** Opens the store for one command and closes it whatever happens. */
+export async function withKeyhold<T>(flags: StoreFlags, work: (keyhold: Keyhold) => Promise<T>): Promise<T> {
+  const keyhold = await openKeyhold(resolveStoreLocation(flags, process.env));
+  try {
+    return await work(keyhold);
+  } finally {
+    await keyhold.close();
+  }
+}

@@ -1,0 +1,67 @@
+import { invalidArgument } from "./core/errors.js";
+
+export const DEFAULT_HTTP_PORT = 2086;
+export const DEFAULT_HTTPS_PORT = 2087;
+
+/** Everything `keyhold serve` is configured with, resolved once from flags and environment. */
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly keyFile: string | undefined;
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed. */
+  readonly trustProxy: readonly string[];
+  /** Lets secrets (new hashes and tokens) travel over plain HTTP to non-loopback clients. */
+  readonly insecureHttp: boolean;
+  readonly bodyLimit: number;
+  readonly logLevel: string;
+}
+
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  dataDir?: string;
+  database?: string;
+  keyFile?: string;
+  trustProxy?: string;
+  insecureHttp?: boolean;
+  logLevel?: string;
+}
+
+export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
+  const certFile = flags.tlsCert ?? env.KEYHOLD_TLS_CERT;
+  const keyFile = flags.tlsKey ?? env.KEYHOLD_TLS_KEY;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw invalidArgument("Give both --tls-cert and --tls-key, or neither.");
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : null;
+  const portText = flags.port ?? env.KEYHOLD_PORT;
+  const port = portText === undefined ? (tls === null ? DEFAULT_HTTP_PORT : DEFAULT_HTTPS_PORT) : parsePort(portText);
+  return {
+    host: flags.host ?? env.KEYHOLD_HOST ?? "127.0.0.1",
+    port,
+    tls,
+    dataDir: flags.dataDir ?? env.KEYHOLD_DATA_DIR ?? "./data",
+    databaseUrl: flags.database ?? env.KEYHOLD_DATABASE_URL,
+    keyFile: flags.keyFile ?? env.KEYHOLD_KEY_FILE,
+    trustProxy: splitList(flags.trustProxy ?? env.KEYHOLD_TRUST_PROXY ?? ""),
+    insecureHttp: flags.insecureHttp === true || env.KEYHOLD_INSECURE_HTTP === "1",
+    bodyLimit: 1024 * 1024,
+    logLevel: flags.logLevel ?? env.KEYHOLD_LOG_LEVEL ?? "info",
+  };
+}
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65_535)) throw invalidArgument(`Invalid port “${text}”: use a number from 0 to 65535.`);
+  return port;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+}

@@ -1,0 +1,111 @@
+import { accessKeySignature, formatAccessHashFile, generateAccessHash } from "./access-hash.js";
+import { isValidUsername, printable } from "./account.js";
+import { requireAcl, type Actor } from "./actor.js";
+import { auditRecord } from "./audit.js";
+import type { ChangeFeed } from "./changes.js";
+import type { Clock } from "./clock.js";
+import { KeyholdError, forbidden, invalidArgument } from "./errors.js";
+import type { SecretBox } from "./secret-box.js";
+import type { Settings } from "./settings.js";
+import type { UsageRecorder } from "./usage.js";
+import type { AccountRecord, Store } from "../store/store.js";
+
+export interface AccessHashView {
+  readonly user: string;
+  /** The hash with no whitespace, as WHM's `accesshash` function returns it. */
+  readonly accesshash: string;
+  readonly signature: string;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly lastUsedIp: string | null;
+}
+
+type Operation = "load" | "generate";
+
+/**
+ * WHM's access hash ("Remote Access Key"): one per root or reseller account, with WHM's rules
+ * and error strings (reference §1.4). Unlike WHM it is encrypted at rest and found by a keyed
+ * digest, so the database alone does not reveal it.
+ */
+export class AccessHashService {
+  constructor(
+    private readonly store: Store,
+    private readonly secretBox: SecretBox,
+    private readonly changes: ChangeFeed,
+    private readonly usage: UsageRecorder,
+    private readonly clock: Clock,
+    private readonly settings: () => Settings,
+  ) {}
+
+  /** WHM refuses the API for access hashes while the Tweak Setting is off. */
+  requireEnabled(): void {
+    if (this.settings().allow_deprecated_accesshash !== 1) {
+      throw forbidden(
+        "Access hash authentication is disabled. Enable the Tweak Setting “allow_deprecated_accesshash” to use access hashes, or use API tokens instead.",
+      );
+    }
+  }
+
+  async read(actor: Actor, username: string | undefined): Promise<AccessHashView> {
+    const target = await this.target(actor, username, "load");
+    const record = await this.store.getAccessHash(target.id);
+    if (record === null) throw new KeyholdError("NOT_FOUND", `No accesshash exists for ${target.username}`);
+    const accesshash = this.secretBox.open(record.sealed, target.id);
+    // Only a different key file (or an altered row) makes this fail; the operator must act.
+    if (accesshash === null) throw new KeyholdError("INTERNAL", "There was a problem loading the accesshash.");
+    const pending = this.usage.pendingUse("accesshash", target.id);
+    return {
+      user: target.username,
+      accesshash,
+      signature: accessKeySignature(accesshash),
+      createdAt: record.createdAt,
+      lastUsedAt: pending?.at ?? record.lastUsedAt,
+      lastUsedIp: pending?.ip ?? record.lastUsedIp,
+    };
+  }
+
+  /** Replaces the account's hash; the old one stops working on the next request. */
+  async generate(actor: Actor, username: string | undefined): Promise<AccessHashView> {
+    const target = await this.target(actor, username, "generate");
+    return this.install(actor, target, generateAccessHash(), "accesshash.generate");
+  }
+
+  /** Stores a hash from elsewhere (a cPanel server's `~/.accesshash`), whitespace removed. */
+  async importHash(actor: Actor, target: AccountRecord, accesshash: string): Promise<AccessHashView> {
+    if (!/^[0-9a-f]{32,4096}$/i.test(accesshash)) throw invalidArgument("An access hash is hexadecimal text of at least 32 characters.");
+    return this.install(actor, target, accesshash, "accesshash.import");
+  }
+
+  exportFile(view: AccessHashView): string {
+    return formatAccessHashFile(view.accesshash);
+  }
+
+  private async install(actor: Actor, target: AccountRecord, accesshash: string, action: string): Promise<AccessHashView> {
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.putAccessHash({
+        accountId: target.id,
+        digest: this.secretBox.digest(accesshash),
+        sealed: this.secretBox.seal(accesshash, target.id),
+        createdAt: now,
+        lastUsedAt: null,
+        lastUsedIp: null,
+      });
+      await tx.appendAudit(auditRecord(now, actor, action, target.username));
+    });
+    await this.changes.publish({ kind: "credentials", accountId: target.id });
+    return { user: target.username, accesshash, signature: accessKeySignature(accesshash), createdAt: now, lastUsedAt: null, lastUsedIp: null };
+  }
+
+  // The order of checks and the wording are WHM's (Whostmgr/AccessHash.pm).
+  private async target(actor: Actor, username: string | undefined, operation: Operation): Promise<AccountRecord> {
+    requireAcl(actor, "manage-api-tokens");
+    const name = username === undefined || username === "" ? actor.username : username;
+    if (name !== actor.username && !actor.acls.rootLevel) {
+      throw new KeyholdError("FORBIDDEN", `You do not have access to ${operation} another user's accesshash`);
+    }
+    const account = isValidUsername(name) ? await this.store.getAccountByUsername(name) : null;
+    if (account === null || account.role === "user") throw invalidArgument(`User ${printable(name)} is not a reseller.`);
+    return account;
+  }
+}

@@ -1,0 +1,235 @@
+import { DEFAULT_RESELLER_ACLS, isKnownAcl, normalizeAclList } from "./acl.js";
+import {
+  ROOT_USERNAME,
+  assertAcceptablePassword,
+  assertNewUsername,
+  isRootLevel,
+  isValidUsername,
+  normalizeDomain,
+  printable,
+  type Account,
+} from "./account.js";
+import { requireAcl, requireRootLevel, type Actor } from "./actor.js";
+import { auditRecord } from "./audit.js";
+import type { ChangeFeed } from "./changes.js";
+import type { Clock } from "./clock.js";
+import { conflict, forbidden, invalidArgument, notFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { hashPassword } from "./password.js";
+import { DuplicateRecordError, type AccountRecord, type Store } from "../store/store.js";
+
+export interface NewAccountInput {
+  readonly username: string;
+  readonly password: string | null;
+  readonly domain: string | null;
+  readonly reseller?: boolean;
+  /** Root-level callers may create accounts for a reseller; others always own what they create. */
+  readonly owner?: string;
+}
+
+/** Account management with WHM's rules of who may act on whom. */
+export class AccountService {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: ChangeFeed,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates `root` on a new store. Returns false when it already exists. */
+  async ensureRoot(password: string | null): Promise<boolean> {
+    if ((await this.store.getAccountByUsername(ROOT_USERNAME)) !== null) return false;
+    if (password !== null) assertAcceptablePassword(password);
+    const now = this.clock.now();
+    const passwordHash = password === null ? null : await hashPassword(password);
+    try {
+      await this.store.transaction(async (tx) => {
+        await tx.insertAccount({ id: newId("acct", now), username: ROOT_USERNAME, role: "root", owner: ROOT_USERNAME, domain: null, acls: ["all"], passwordHash, createdAt: now });
+        await tx.appendAudit(auditRecord(now, { username: "keyhold", ip: "local" }, "account.create", ROOT_USERNAME, { detail: { role: "root" } }));
+      });
+    } catch (error) {
+      // Another instance created root first.
+      if (error instanceof DuplicateRecordError) return false;
+      throw error;
+    }
+    return true;
+  }
+
+  async create(actor: Actor, input: NewAccountInput): Promise<Account> {
+    requireAcl(actor, "create-acct");
+    if (input.reseller === true) requireRootLevel(actor);
+    assertNewUsername(input.username);
+    if (input.domain === null) throw invalidArgument("The parameter “domain” is required.");
+    const domain = normalizeDomain(input.domain);
+    if (input.password !== null) assertAcceptablePassword(input.password);
+    const owner = await this.ownerFor(actor, input.owner);
+
+    const now = this.clock.now();
+    const passwordHash = input.password === null ? null : await hashPassword(input.password);
+    const role = input.reseller === true ? "reseller" : "user";
+    const id = newId("acct", now);
+    await this.store.transaction(async (tx) => {
+      if ((await tx.getAccountByUsername(input.username)) !== null) {
+        throw conflict(`An account with the username “${input.username}” already exists.`);
+      }
+      await tx
+        .insertAccount({ id, username: input.username, role, owner, domain, acls: role === "reseller" ? DEFAULT_RESELLER_ACLS : [], passwordHash, createdAt: now })
+        .catch((error: unknown) => {
+          // The username is free (checked above), so the unique domain is what clashed.
+          throw error instanceof DuplicateRecordError ? conflict(`The domain “${domain}” already belongs to another account.`) : error;
+        });
+      await tx.appendAudit(auditRecord(now, actor, "account.create", input.username, { detail: { role, owner, domain } }));
+    });
+    return this.require(input.username);
+  }
+
+  async remove(actor: Actor, username: string): Promise<void> {
+    requireAcl(actor, "kill-acct");
+    const target = await this.require(username);
+    if (target.role === "root") throw forbidden("The root account cannot be removed.");
+    if (target.username === actor.username) throw forbidden("You cannot remove your own account.");
+    this.requireControl(actor, target);
+    if (target.role === "reseller" && !actor.acls.rootLevel) throw forbidden("Only root can remove a reseller.");
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.deleteAccount(target.id, ROOT_USERNAME);
+      await tx.appendAudit(auditRecord(now, actor, "account.remove", target.username, { detail: { role: target.role } }));
+    });
+    await this.announce(target);
+  }
+
+  /** Root-level callers see every account; a reseller sees the accounts it owns. */
+  async list(actor: Actor): Promise<Account[]> {
+    requireAcl(actor, "list-accts");
+    const accounts = actor.acls.rootLevel ? await this.store.listAccounts() : await this.store.listAccounts({ owner: actor.username });
+    return accounts.map(withoutSecrets);
+  }
+
+  async listResellers(actor: Actor): Promise<Account[]> {
+    requireRootLevel(actor);
+    return (await this.store.listAccounts({ role: "reseller" })).map(withoutSecrets);
+  }
+
+  async get(actor: Actor, username: string): Promise<Account> {
+    const account = await this.require(username);
+    if (account.username !== actor.username) {
+      requireAcl(actor, "list-accts");
+      this.requireControl(actor, account);
+    }
+    return withoutSecrets(account);
+  }
+
+  async setupReseller(actor: Actor, username: string, options: { makeOwner?: boolean } = {}): Promise<Account> {
+    requireRootLevel(actor);
+    const target = await this.require(username);
+    if (target.role === "root") throw invalidArgument("The root account cannot be made a reseller.");
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.updateAccount(target.id, {
+        role: "reseller",
+        acls: target.role === "reseller" ? target.acls : DEFAULT_RESELLER_ACLS,
+        ...(options.makeOwner === true ? { owner: target.username } : {}),
+        updatedAt: now,
+      });
+      await tx.appendAudit(auditRecord(now, actor, "reseller.setup", target.username, { detail: { makeOwner: options.makeOwner === true } }));
+    });
+    await this.announce(target);
+    return this.require(username);
+  }
+
+  async unsetupReseller(actor: Actor, username: string): Promise<Account> {
+    requireRootLevel(actor);
+    const target = await this.require(username);
+    if (target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      for (const owned of await tx.listAccounts({ owner: target.username })) {
+        if (owned.id !== target.id) await tx.updateAccount(owned.id, { owner: ROOT_USERNAME, updatedAt: now });
+      }
+      await tx.updateAccount(target.id, { role: "user", acls: [], owner: target.owner === target.username ? ROOT_USERNAME : target.owner, updatedAt: now });
+      await tx.appendAudit(auditRecord(now, actor, "reseller.unsetup", target.username));
+    });
+    await this.announce(target);
+    return this.require(username);
+  }
+
+  /** Replaces a reseller's privileges; `all` makes it root-level. */
+  async setAcls(actor: Actor, username: string, acls: readonly string[]): Promise<Account> {
+    requireRootLevel(actor);
+    const unknown = acls.filter((acl) => !isKnownAcl(acl));
+    if (unknown.length > 0) throw invalidArgument(`Invalid ACL(s) specified: ${unknown.map(printable).join(", ")}`);
+    const target = await this.require(username);
+    if (target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
+    const normalized = normalizeAclList(acls);
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.updateAccount(target.id, { acls: normalized, updatedAt: now });
+      await tx.appendAudit(auditRecord(now, actor, "account.acls", target.username, { detail: { acls: normalized.join(",") } }));
+    });
+    await this.announce(target);
+    return this.require(username);
+  }
+
+  async setPassword(actor: Actor, username: string, password: string): Promise<void> {
+    const target = await this.require(username);
+    if (target.username !== actor.username) {
+      requireAcl(actor, "passwd");
+      if (target.role === "root") throw forbidden("Only root can change root's password.");
+      this.requireControl(actor, target);
+    }
+    assertAcceptablePassword(password);
+    const passwordHash = await hashPassword(password);
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.updateAccount(target.id, { passwordHash, updatedAt: now });
+      await tx.appendAudit(auditRecord(now, actor, "account.password", target.username));
+    });
+    await this.announce(target);
+  }
+
+  async setSuspended(actor: Actor, username: string, suspended: boolean): Promise<Account> {
+    requireAcl(actor, "suspend-acct");
+    const target = await this.require(username);
+    if (target.role === "root") throw forbidden("The root account cannot be suspended.");
+    if (target.username === actor.username) throw forbidden("You cannot suspend your own account.");
+    this.requireControl(actor, target);
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.updateAccount(target.id, { suspended, updatedAt: now });
+      await tx.appendAudit(auditRecord(now, actor, suspended ? "account.suspend" : "account.unsuspend", target.username));
+    });
+    await this.announce(target);
+    return this.require(username);
+  }
+
+  /** The account, or a NOT_FOUND error naming it. */
+  async require(username: string): Promise<AccountRecord> {
+    const account = isValidUsername(username) ? await this.store.getAccountByUsername(username) : null;
+    if (account === null) throw notFound(`The account “${printable(username)}” does not exist.`);
+    return account;
+  }
+
+  /** Root level controls everyone; a reseller controls the accounts it owns. */
+  private requireControl(actor: Actor, target: Account): void {
+    if (actor.acls.rootLevel) return;
+    if (target.owner !== actor.username || isRootLevel(target)) {
+      throw forbidden(`You do not have access to the account “${target.username}”.`);
+    }
+  }
+
+  private async ownerFor(actor: Actor, requested: string | undefined): Promise<string> {
+    if (requested === undefined || requested === "" || requested === actor.username) return actor.username;
+    if (!actor.acls.rootLevel) throw forbidden("Only root can create accounts for another owner.");
+    const owner = await this.require(requested);
+    if (owner.role === "user") throw invalidArgument(`The owner “${owner.username}” is not a reseller.`);
+    return owner.username;
+  }
+
+  private async announce(account: Account): Promise<void> {
+    await this.changes.publish({ kind: "account", accountId: account.id, username: account.username });
+  }
+}
+
+function withoutSecrets(account: AccountRecord): Account {
+  const { passwordHash: _omitted, ...rest } = account;
+  return rest;
+}

@@ -1,0 +1,39 @@
+/**
+ * What changed in the store, announced after the change commits, so every cache (in this
+ * process, and through a shared feed in every other instance) drops what it must reload.
+ */
+export type Change =
+  | { readonly kind: "account"; readonly accountId: string; readonly username: string }
+  | { readonly kind: "credentials"; readonly accountId: string }
+  | { readonly kind: "session"; readonly digest: string }
+  | { readonly kind: "settings" };
+
+export type ChangeListener = (change: Change) => void;
+
+export interface ChangeFeed {
+  publish(change: Change): Promise<void>;
+  subscribe(listener: ChangeListener): () => void;
+  close(): Promise<void>;
+}
+
+/** The feed of a single instance: listeners run synchronously, so a revocation bites at once. */
+export class LocalChangeFeed implements ChangeFeed {
+  private readonly listeners = new Set<ChangeListener>();
+
+  async publish(change: Change): Promise<void> {
+    this.deliver(change);
+  }
+
+  protected deliver(change: Change): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,115 @@
+import type { AccessHashRecord, AccountRecord, ApiTokenRecord, SessionRecord, Store } from "../store/store.js";
+import type { Change, ChangeFeed } from "./changes.js";
+
+/** Everything that can authenticate one account, indexed for a lookup per request. */
+export interface CredentialIndex {
+  /** By SHA-512 hex of the plaintext. */
+  readonly tokens: ReadonlyMap<string, ApiTokenRecord>;
+  readonly accessHash: AccessHashRecord | null;
+}
+
+const MAX_ENTRIES = 50_000;
+
+/**
+ * The read side of verification: accounts, their credentials and sessions, cached in memory so
+ * a request with a known credential costs a hash and a map lookup. Entries are dropped when the
+ * change feed announces a change, which is what makes revocation bite on the next request.
+ */
+export class Directory {
+  private readonly accountsByName = new Map<string, AccountRecord>();
+  private readonly accountsById = new Map<string, AccountRecord>();
+  private readonly credentialIndexes = new Map<string, CredentialIndex>();
+  private readonly sessions = new Map<string, SessionRecord>();
+  // Bumped on every change: a load that started before a change must not cache what it read.
+  private generation = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: Store,
+    changes: ChangeFeed,
+  ) {
+    this.unsubscribe = changes.subscribe((change) => this.forget(change));
+  }
+
+  async accountByUsername(username: string): Promise<AccountRecord | null> {
+    const cached = this.accountsByName.get(username);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const account = await this.store.getAccountByUsername(username);
+    if (account !== null && generation === this.generation) this.remember(account);
+    return account;
+  }
+
+  async accountById(id: string): Promise<AccountRecord | null> {
+    const cached = this.accountsById.get(id);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const account = await this.store.getAccountById(id);
+    if (account !== null && generation === this.generation) this.remember(account);
+    return account;
+  }
+
+  async credentials(accountId: string): Promise<CredentialIndex> {
+    const cached = this.credentialIndexes.get(accountId);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const [tokens, accessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
+    const index: CredentialIndex = { tokens: new Map(tokens.map((token) => [token.digest, token])), accessHash };
+    if (generation === this.generation) setBounded(this.credentialIndexes, accountId, index);
+    return index;
+  }
+
+  async session(digest: string): Promise<SessionRecord | null> {
+    const cached = this.sessions.get(digest);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const session = await this.store.findSessionByDigest(digest);
+    if (session !== null && generation === this.generation) setBounded(this.sessions, digest, session);
+    return session;
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.clear();
+  }
+
+  private remember(account: AccountRecord): void {
+    setBounded(this.accountsByName, account.username, account);
+    setBounded(this.accountsById, account.id, account);
+  }
+
+  private forget(change: Change): void {
+    this.generation++;
+    switch (change.kind) {
+      case "account": {
+        this.accountsByName.delete(change.username);
+        this.accountsById.delete(change.accountId);
+        this.credentialIndexes.delete(change.accountId);
+        for (const [digest, session] of this.sessions) if (session.accountId === change.accountId) this.sessions.delete(digest);
+        break;
+      }
+      case "credentials":
+        this.credentialIndexes.delete(change.accountId);
+        break;
+      case "session":
+        this.sessions.delete(change.digest);
+        break;
+      case "settings":
+        break;
+    }
+  }
+
+  /** Drops everything, for when changes may have been missed (a lost connection to the feed). */
+  clear(): void {
+    this.generation++;
+    this.accountsByName.clear();
+    this.accountsById.clear();
+    this.credentialIndexes.clear();
+    this.sessions.clear();
+  }
+}
+
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value);
+  if (map.size > MAX_ENTRIES) map.delete(map.keys().next().value as K);
+}

@@ -1,0 +1,123 @@
+/**
+ * IP addresses and CIDR ranges as WHM's token whitelists treat them (Net::IP): IPv4 and IPv6,
+ * single hosts without `/32` or `/128`, IPv6 stored fully expanded, and an IPv4-mapped IPv6
+ * client (`::ffff:192.0.2.1`) matching IPv4 entries.
+ */
+export interface IpRange {
+  readonly version: 4 | 6;
+  readonly network: bigint;
+  readonly prefix: number;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function parseIpv4(text: string): bigint | null {
+  if (!IPV4.test(text)) return null;
+  return text.split(".").reduce((value, octet) => (value << 8n) | BigInt(Number(octet)), 0n);
+}
+
+function parseIpv6(text: string): bigint | null {
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || text.length > 45) return null;
+  let head = text;
+  let embedded: bigint | null = null;
+  const lastColon = text.lastIndexOf(":");
+  if (text.includes(".")) {
+    embedded = parseIpv4(text.slice(lastColon + 1));
+    if (embedded === null) return null;
+    head = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return null;
+  const groupsOf = (part: string): string[] => (part === "" ? [] : part.split(":"));
+  const left = groupsOf(halves[0]!);
+  const right = halves.length === 2 ? groupsOf(halves[1]!) : [];
+  const missing = 8 - left.length - right.length;
+  if ((halves.length === 2 && missing < 1) || (halves.length === 1 && missing !== 0)) return null;
+  const groups = [...left, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...right];
+  let value = 0n;
+  for (const group of groups) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return null;
+    value = (value << 16n) | BigInt(Number.parseInt(group, 16));
+  }
+  if (embedded !== null) value = (value & ~0xffffffffn) | embedded;
+  return value;
+}
+
+const MAPPED_PREFIX = 0xffffn << 32n;
+
+/** Parses a client address; an IPv4-mapped IPv6 address becomes the IPv4 address it carries. */
+export function parseAddress(text: string): { version: 4 | 6; value: bigint } | null {
+  const v4 = parseIpv4(text);
+  if (v4 !== null) return { version: 4, value: v4 };
+  const v6 = parseIpv6(text);
+  if (v6 === null) return null;
+  if (v6 >> 32n === MAPPED_PREFIX >> 32n) return { version: 4, value: v6 & 0xffffffffn };
+  return { version: 6, value: v6 };
+}
+
+/** Parses `address` or `address/prefix`; the address must be the network's first address. */
+export function parseRange(text: string): IpRange | null {
+  const [addressText, prefixText, extra] = text.trim().split("/");
+  if (addressText === undefined || extra !== undefined) return null;
+  const v4 = parseIpv4(addressText);
+  const v6 = v4 === null ? parseIpv6(addressText) : null;
+  if (v4 === null && v6 === null) return null;
+  const version = v4 !== null ? 4 : 6;
+  const bits = version === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return null;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits) return null;
+  const network = (v4 ?? v6)!;
+  const hostBits = BigInt(bits - prefix);
+  if ((network & ((1n << hostBits) - 1n)) !== 0n) return null;
+  return { version, network, prefix };
+}
+
+export function formatRange(range: IpRange): string {
+  const bits = range.version === 4 ? 32 : 128;
+  const address = range.version === 4 ? formatIpv4(range.network) : formatIpv6Expanded(range.network);
+  return range.prefix === bits ? address : `${address}/${range.prefix}`;
+}
+
+function formatIpv4(value: bigint): string {
+  return [24n, 16n, 8n, 0n].map((shift) => ((value >> shift) & 0xffn).toString()).join(".");
+}
+
+function formatIpv6Expanded(value: bigint): string {
+  const groups: string[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) groups.push(((value >> shift) & 0xffffn).toString(16).padStart(4, "0"));
+  return groups.join(":");
+}
+
+export function compareRanges(a: IpRange, b: IpRange): number {
+  if (a.version !== b.version) return a.version - b.version;
+  if (a.network !== b.network) return a.network < b.network ? -1 : 1;
+  return a.prefix - b.prefix;
+}
+
+export function rangeContains(range: IpRange, address: { version: 4 | 6; value: bigint }): boolean {
+  if (range.version !== address.version) return false;
+  const hostBits = BigInt((range.version === 4 ? 32 : 128) - range.prefix);
+  return address.value >> hostBits === range.network >> hostBits;
+}
+
+// Whitelists are checked on every request with the token; parse each stored list once.
+const parsedLists = new WeakMap<readonly string[], IpRange[]>();
+
+/** True when the client address lies in one of the normalised entries; an unparsable address never does. */
+export function addressInList(list: readonly string[], clientIp: string): boolean {
+  const address = parseAddress(clientIp);
+  if (address === null) return false;
+  let ranges = parsedLists.get(list);
+  if (ranges === undefined) {
+    ranges = list.map(parseRange).filter((range): range is IpRange => range !== null);
+    parsedLists.set(list, ranges);
+  }
+  return ranges.some((range) => rangeContains(range, address));
+}
+
+export function isLoopback(clientIp: string): boolean {
+  const address = parseAddress(clientIp);
+  if (address === null) return false;
+  return address.version === 4 ? address.value >> 24n === 127n : address.value === 1n;
+}

@@ -1,0 +1,79 @@
+import { AccessHashService } from "./access-hashes.js";
+import { AccountService } from "./accounts.js";
+import { BruteForceGuard, MemoryAttemptStore, type AttemptStore } from "./brute-force.js";
+import { LocalChangeFeed, type ChangeFeed } from "./changes.js";
+import { systemClock, type Clock } from "./clock.js";
+import { Directory } from "./directory.js";
+import { PasswordCache } from "./password-cache.js";
+import type { SecretBox } from "./secret-box.js";
+import { SessionService } from "./sessions.js";
+import { SettingsService } from "./settings-service.js";
+import { TokenService } from "./tokens.js";
+import { UsageRecorder } from "./usage.js";
+import { Verifier } from "./verify.js";
+import type { Store } from "../store/store.js";
+
+export interface KeyholdOptions {
+  readonly store: Store;
+  readonly secretBox: SecretBox;
+  readonly clock?: Clock;
+  readonly changes?: ChangeFeed;
+  readonly attempts?: AttemptStore;
+  readonly usageFlushIntervalMs?: number;
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+/** Keyhold's domain, wired once and shared by the HTTP server and the CLI. */
+export interface Keyhold {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly settings: SettingsService;
+  readonly accounts: AccountService;
+  readonly accessHashes: AccessHashService;
+  readonly tokens: TokenService;
+  readonly sessions: SessionService;
+  readonly verifier: Verifier;
+  readonly usage: UsageRecorder;
+  close(): Promise<void>;
+}
+
+export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
+  const { store, secretBox } = options;
+  const clock = options.clock ?? systemClock;
+  const changes = options.changes ?? new LocalChangeFeed();
+  const onBackgroundError = options.onBackgroundError ?? ((error: unknown) => console.error("keyhold: background task failed:", error));
+  const settings = await SettingsService.load(store, changes, clock);
+  const readSettings = () => settings.get();
+  const directory = new Directory(store, changes);
+  const usage = new UsageRecorder(store, onBackgroundError, options.usageFlushIntervalMs);
+  const guard = new BruteForceGuard(options.attempts ?? new MemoryAttemptStore(), readSettings);
+  const verifier = new Verifier({
+    store,
+    directory,
+    secretBox,
+    guard,
+    usage,
+    passwords: new PasswordCache(() => clock.now()),
+    clock,
+    settings: readSettings,
+    onBackgroundError,
+  });
+  return {
+    store,
+    clock,
+    settings,
+    accounts: new AccountService(store, changes, clock),
+    accessHashes: new AccessHashService(store, secretBox, changes, usage, clock, readSettings),
+    tokens: new TokenService(store, changes, usage, clock),
+    sessions: new SessionService(store, changes, clock),
+    verifier,
+    usage,
+    async close(): Promise<void> {
+      await usage.close();
+      directory.close();
+      await guard.close();
+      await changes.close();
+      await store.close();
+    },
+  };
+}

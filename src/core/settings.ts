@@ -1,0 +1,153 @@
+import { invalidArgument } from "./errors.js";
+
+interface SettingDefinition {
+  readonly key: string;
+  readonly label: string;
+  readonly help: string;
+  readonly type: "binary" | "number";
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Every setting Keyhold knows, with WHM's key names: `allow_deprecated_accesshash` is WHM's
+ * Tweak Setting, the rest are cPHulk's brute-force settings with cPHulk's defaults (reference §6),
+ * except that per-account protection is on, as Keyhold's issue asks.
+ */
+export const SETTINGS: readonly SettingDefinition[] = [
+  {
+    key: "allow_deprecated_accesshash",
+    label: "Allow deprecated WHM accesshash authentication",
+    help: "Allow the use of access hashes for authenticating API calls. This method of authentication has been deprecated in favor of API Tokens.",
+    type: "binary",
+    default: 0,
+    min: 0,
+    max: 1,
+  },
+  {
+    key: "ip_based_protection",
+    label: "IP-based brute-force protection",
+    help: "Block an IP address after repeated failed logins from it.",
+    type: "binary",
+    default: 1,
+    min: 0,
+    max: 1,
+  },
+  {
+    key: "max_failures_byip",
+    label: "Maximum failures per IP address",
+    help: "Failed logins from one IP address within the IP period that block the address.",
+    type: "number",
+    default: 5,
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: "ip_brute_force_period_mins",
+    label: "IP address-based brute force protection period (minutes)",
+    help: "The window in which failures from one IP address are counted, and how long its block lasts.",
+    type: "number",
+    default: 15,
+    min: 1,
+    max: 10_080,
+  },
+  {
+    key: "mark_as_brute",
+    label: "Maximum failures per IP address before a one-day block",
+    help: "Failed logins from one IP address within the look-back period that block it for a day.",
+    type: "number",
+    default: 30,
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: "lookback_period_min",
+    label: "Look-back period (minutes)",
+    help: "The window for the one-day block.",
+    type: "number",
+    default: 360,
+    min: 1,
+    max: 43_200,
+  },
+  {
+    key: "username_based_protection",
+    label: "Username-based brute-force protection",
+    help: "Lock an account's password logins after repeated failures for it, from any address.",
+    type: "binary",
+    default: 1,
+    min: 0,
+    max: 1,
+  },
+  {
+    key: "max_failures",
+    label: "Maximum failures per account",
+    help: "Failed logins for one account within the account period that lock its password logins.",
+    type: "number",
+    default: 15,
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: "brute_force_period_mins",
+    label: "Account brute-force protection period (minutes)",
+    help: "The window in which failures for one account are counted, and how long its lock lasts.",
+    type: "number",
+    default: 5,
+    min: 1,
+    max: 10_080,
+  },
+];
+
+export type SettingKey =
+  | "allow_deprecated_accesshash"
+  | "ip_based_protection"
+  | "max_failures_byip"
+  | "ip_brute_force_period_mins"
+  | "mark_as_brute"
+  | "lookback_period_min"
+  | "username_based_protection"
+  | "max_failures"
+  | "brute_force_period_mins";
+
+export type Settings = Readonly<Record<SettingKey, number>>;
+
+const BY_KEY = new Map(SETTINGS.map((definition) => [definition.key, definition]));
+
+export function isSettingKey(key: string): key is SettingKey {
+  return BY_KEY.has(key);
+}
+
+export function settingDefinition(key: SettingKey): SettingDefinition {
+  return BY_KEY.get(key)!;
+}
+
+export function defaultSettings(): Settings {
+  return Object.fromEntries(SETTINGS.map((definition) => [definition.key, definition.default])) as Settings;
+}
+
+/** Applies stored values over the defaults, ignoring keys or values a newer or older version wrote. */
+export function settingsFrom(stored: ReadonlyMap<string, string>): Settings {
+  const settings: Record<string, number> = { ...defaultSettings() };
+  for (const [key, raw] of stored) {
+    if (!isSettingKey(key)) continue;
+    const value = Number(raw);
+    const definition = settingDefinition(key);
+    if (Number.isInteger(value) && value >= definition.min && value <= definition.max) settings[key] = value;
+  }
+  return settings as Settings;
+}
+
+export function parseSettingValue(key: string, raw: string): { key: SettingKey; value: number } {
+  if (!isSettingKey(key)) {
+    throw invalidArgument(`Unknown setting “${key.slice(0, 64)}”. Known settings: ${SETTINGS.map((s) => s.key).join(", ")}.`);
+  }
+  const definition = settingDefinition(key);
+  const trimmed = raw.trim();
+  const value = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < definition.min || value > definition.max) {
+    const range = definition.type === "binary" ? "0 or 1" : `a whole number from ${definition.min} to ${definition.max}`;
+    throw invalidArgument(`Invalid value for “${key}”: use ${range}.`);
+  }
+  return { key, value };
+}

@@ -1,0 +1,298 @@
+import { randomInt } from "node:crypto";
+import { accountAcls, isValidUsername, printable, type Account } from "./account.js";
+import type { AclSet } from "./acl.js";
+import { requireAcl, type Actor } from "./actor.js";
+import { generateApiToken, isTokenDigest, tokenDigest } from "./api-token.js";
+import { normalizeAccessHash } from "./access-hash.js";
+import { auditRecord } from "./audit.js";
+import type { ChangeFeed } from "./changes.js";
+import type { Clock } from "./clock.js";
+import { KeyholdError, conflict, forbidden, invalidArgument, notFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { assertTokenName, tokenAclList, tokenExpiry, tokenWhitelist } from "./token-rules.js";
+import type { UsageRecorder } from "./usage.js";
+import { tokenAcls } from "./verify.js";
+import { DuplicateRecordError, type AccountRecord, type ApiTokenRecord, type Store, type TokenOrigin } from "../store/store.js";
+
+/** A token as listed: never the plaintext, never the digest. */
+export interface TokenView {
+  readonly id: string;
+  readonly owner: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly expired: boolean;
+  /** As stored; null is full access. */
+  readonly acls: readonly string[] | null;
+  /** What the token may do right now, after the owner's current privileges. */
+  readonly effectiveAcls: AclSet;
+  readonly whitelistIps: readonly string[] | null;
+  readonly lastUsedAt: number | null;
+  readonly lastUsedIp: string | null;
+  readonly origin: TokenOrigin;
+}
+
+export interface CreatedToken extends TokenView {
+  /** The only time the plaintext exists outside the client. */
+  readonly token: string;
+}
+
+export interface TokenCreateInput {
+  readonly name: string;
+  readonly acls?: readonly string[];
+  /** Epoch seconds as text, as WHM takes it. */
+  readonly expiresAt?: string;
+  readonly whitelistIps?: readonly string[];
+}
+
+export interface TokenUpdateInput {
+  readonly newName?: string;
+  readonly acls?: readonly string[];
+  readonly expiresAt?: string;
+  readonly whitelistIps?: readonly string[];
+}
+
+export interface ImportedToken {
+  readonly name: string;
+  readonly digest: string;
+  readonly createdAt: number;
+  readonly acls: readonly string[] | null;
+  readonly whitelistIps: readonly string[] | null;
+  readonly expiresAt: number | null;
+}
+
+export type ImportResult = { readonly status: "imported"; readonly token: TokenView } | { readonly status: "exists"; readonly token: TokenView };
+
+/** WHM API tokens (reference §3): named, ACL-scoped, expiring, IP-bound, stored as SHA-512. */
+export class TokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: ChangeFeed,
+    private readonly usage: UsageRecorder,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(actor: Actor, ownerName: string, input: TokenCreateInput): Promise<CreatedToken> {
+    const owner = await this.ownerFor(actor, ownerName);
+    if (owner.suspended) throw forbidden(`You cannot create an API token for the suspended account “${owner.username}”.`);
+    assertTokenName(input.name);
+    const now = this.clock.now();
+    const acls = tokenAclList(actor, input.acls ?? []);
+    const expiresAt = tokenExpiry(input.expiresAt, now);
+    const whitelistIps = tokenWhitelist(input.whitelistIps ?? []);
+    const token = generateApiToken();
+    const record: ApiTokenRecord = {
+      id: newId("tok", now),
+      accountId: owner.id,
+      name: input.name,
+      digest: tokenDigest(token),
+      acls,
+      whitelistIps,
+      expiresAt,
+      createdAt: now,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      origin: "created",
+    };
+    await this.store.transaction(async (tx) => {
+      if ((await tx.getApiTokenByName(owner.id, input.name)) !== null) throw duplicateName(input.name);
+      await tx.insertApiToken(record).catch(rethrowDuplicate(input.name));
+      await tx.appendAudit(auditRecord(now, actor, "token.create", `${owner.username}/${input.name}`, { detail: tokenAuditDetail(record) }));
+    });
+    await this.announce(owner);
+    return { ...this.view(owner, record), token };
+  }
+
+  async list(actor: Actor, ownerName: string): Promise<TokenView[]> {
+    const owner = await this.ownerFor(actor, ownerName);
+    return (await this.store.listApiTokens(owner.id)).map((record) => this.view(owner, record));
+  }
+
+  /** By plaintext, as WHM's `api_token_get_details`: null when unknown or expired. */
+  async details(actor: Actor, ownerName: string, token: string): Promise<TokenView | null> {
+    if (token === "") throw invalidArgument("The parameter “token” is required.");
+    const owner = await this.ownerFor(actor, ownerName);
+    const record = await this.store.findApiTokenByDigest(owner.id, tokenDigest(token));
+    if (record === null || isExpired(record, this.clock.now())) return null;
+    return this.view(owner, record);
+  }
+
+  async get(actor: Actor, ownerName: string, name: string): Promise<TokenView> {
+    const owner = await this.ownerFor(actor, ownerName);
+    const record = await this.store.getApiTokenByName(owner.id, name);
+    if (record === null) throw notFound(`The API token “${printable(name)}” does not exist.`);
+    return this.view(owner, record);
+  }
+
+  async update(actor: Actor, ownerName: string, name: string, input: TokenUpdateInput): Promise<TokenView> {
+    const owner = await this.ownerFor(actor, ownerName);
+    const now = this.clock.now();
+    if (input.newName === undefined && input.acls === undefined && input.whitelistIps === undefined && input.expiresAt === undefined) {
+      throw invalidArgument("Specify a new name, updated ACLs, or IPs.");
+    }
+    if (input.newName !== undefined) assertTokenName(input.newName);
+    const patch = {
+      ...(input.newName === undefined ? {} : { name: input.newName }),
+      ...(input.acls === undefined ? {} : { acls: tokenAclList(actor, input.acls) }),
+      ...(input.expiresAt === undefined ? {} : { expiresAt: tokenExpiry(input.expiresAt, now) }),
+      ...(input.whitelistIps === undefined ? {} : { whitelistIps: tokenWhitelist(input.whitelistIps) }),
+    };
+    const updated = await this.store.transaction(async (tx) => {
+      const record = await tx.getApiTokenByName(owner.id, name);
+      if (record === null) throw notFound(`The API token “${printable(name)}” does not exist.`);
+      if (patch.name !== undefined && patch.name !== name && (await tx.getApiTokenByName(owner.id, patch.name)) !== null) {
+        throw conflict(`An API token with the name “${patch.name}” already exists.`);
+      }
+      await tx.updateApiToken(record.id, patch).catch(rethrowDuplicate(patch.name ?? name));
+      const next = { ...record, ...patch };
+      await tx.appendAudit(auditRecord(now, actor, "token.update", `${owner.username}/${name}`, { detail: tokenAuditDetail(next) }));
+      return next;
+    });
+    await this.announce(owner);
+    return this.view(owner, updated);
+  }
+
+  /** Revokes the named tokens; names that do not exist are ignored, as WHM does. */
+  async revoke(actor: Actor, ownerName: string, names: readonly string[]): Promise<string[]> {
+    const wanted = names.filter((name) => name !== "");
+    if (wanted.length === 0) throw invalidArgument("Provide at least one “token_name” argument.");
+    const owner = await this.ownerFor(actor, ownerName);
+    const now = this.clock.now();
+    const revoked = await this.store.transaction(async (tx) => {
+      const done: string[] = [];
+      for (const name of new Set(wanted)) {
+        const record = await tx.getApiTokenByName(owner.id, name);
+        if (record === null) continue;
+        await tx.deleteApiToken(record.id);
+        await tx.appendAudit(auditRecord(now, actor, "token.revoke", `${owner.username}/${name}`));
+        done.push(name);
+      }
+      return done;
+    });
+    if (revoked.length > 0) await this.announce(owner);
+    return revoked;
+  }
+
+  /**
+   * Adds a token known only by its SHA-512 (a converted access hash, a cPanel token file). A
+   * token whose digest the account already holds is left exactly as it is: what an admin
+   * changed since (name, ACLs, IPs, expiry) survives a second run.
+   */
+  async importDigest(actor: Actor, owner: AccountRecord, token: ImportedToken, origin: TokenOrigin): Promise<ImportResult> {
+    if (!isTokenDigest(token.digest)) throw invalidArgument("A token hash is 128 lowercase hexadecimal characters (SHA-512).");
+    assertTokenName(token.name);
+    const now = this.clock.now();
+    const result = await this.store.transaction(async (tx): Promise<ImportResult> => {
+      const existing = await tx.findApiTokenByDigest(owner.id, token.digest);
+      if (existing !== null) return { status: "exists", token: this.view(owner, existing) };
+      if ((await tx.getApiTokenByName(owner.id, token.name)) !== null) throw duplicateName(token.name);
+      const record: ApiTokenRecord = {
+        id: newId("tok", now),
+        accountId: owner.id,
+        name: token.name,
+        digest: token.digest,
+        acls: token.acls,
+        whitelistIps: token.whitelistIps,
+        expiresAt: token.expiresAt,
+        createdAt: token.createdAt,
+        lastUsedAt: null,
+        lastUsedIp: null,
+        origin,
+      };
+      await tx.insertApiToken(record).catch(rethrowDuplicate(token.name));
+      await tx.appendAudit(auditRecord(now, actor, `token.${origin === "converted" ? "convert" : "import"}`, `${owner.username}/${token.name}`, { detail: tokenAuditDetail(record) }));
+      return { status: "imported", token: this.view(owner, record) };
+    });
+    if (result.status === "imported") await this.announce(owner);
+    return result;
+  }
+
+  /**
+   * `convert_accesshash_to_token` for one account: the access hash (whitespace removed) becomes
+   * a full-access token named `accesshash-<time>`, so callers keep sending the same string. The
+   * access hash itself stays.
+   */
+  async convertAccessHash(actor: Actor, owner: AccountRecord, accesshash: string): Promise<ImportResult> {
+    const digest = tokenDigest(normalizeAccessHash(accesshash));
+    const existing = await this.store.findApiTokenByDigest(owner.id, digest);
+    if (existing !== null) return { status: "exists", token: this.view(owner, existing) };
+    const seconds = Math.floor(this.clock.now() / 1000);
+    let name = `accesshash-${seconds}`;
+    for (let attempt = 0; attempt < 25; attempt++) {
+      try {
+        return await this.importDigest(actor, owner, { name, digest, createdAt: this.clock.now(), acls: null, whitelistIps: null, expiresAt: null }, "converted");
+      } catch (error) {
+        if (!(error instanceof KeyholdError && error.code === "CONFLICT")) throw error;
+        name = `accesshash-${seconds}-${randomSuffix()}`;
+      }
+    }
+    throw conflict("Cannot import accesshash: no free token name after 25 attempts.");
+  }
+
+  private view(owner: Account, record: ApiTokenRecord): TokenView {
+    const pending = this.usage.pendingUse("api-token", record.id);
+    return {
+      id: record.id,
+      owner: owner.username,
+      name: record.name,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      expired: isExpired(record, this.clock.now()),
+      acls: record.acls,
+      effectiveAcls: tokenAcls(owner, record),
+      whitelistIps: record.whitelistIps,
+      lastUsedAt: pending?.at ?? record.lastUsedAt,
+      lastUsedIp: pending?.ip ?? record.lastUsedIp,
+      origin: record.origin,
+    };
+  }
+
+  /**
+   * WHM's token functions act on the caller's own tokens. Keyhold also lets root-level callers,
+   * and resellers with `manage-api-tokens` over accounts they own, manage another account's.
+   */
+  private async ownerFor(actor: Actor, ownerName: string): Promise<AccountRecord> {
+    const owner = isValidUsername(ownerName) ? await this.store.getAccountByUsername(ownerName) : null;
+    if (owner === null) throw notFound(`The account “${printable(ownerName)}” does not exist.`);
+    if (owner.username === actor.username) return owner;
+    requireAcl(actor, "manage-api-tokens");
+    if (!actor.acls.rootLevel && (owner.owner !== actor.username || accountAcls(owner).rootLevel)) {
+      throw forbidden(`You do not have access to the API tokens of “${owner.username}”.`);
+    }
+    return owner;
+  }
+
+  private async announce(owner: Account): Promise<void> {
+    await this.changes.publish({ kind: "credentials", accountId: owner.id });
+  }
+}
+
+function isExpired(record: ApiTokenRecord, now: number): boolean {
+  return record.expiresAt !== null && record.expiresAt <= now;
+}
+
+function duplicateName(name: string): KeyholdError {
+  return conflict(`A conflicting API token with the name “${name}” already exists.`);
+}
+
+function rethrowDuplicate(name: string): (error: unknown) => never {
+  return (error: unknown) => {
+    if (error instanceof DuplicateRecordError) throw duplicateName(name);
+    throw error;
+  };
+}
+
+function randomSuffix(): string {
+  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  let suffix = "";
+  for (let i = 0; i < 8; i++) suffix += alphabet[randomInt(alphabet.length)];
+  return suffix;
+}
+
+function tokenAuditDetail(record: Pick<ApiTokenRecord, "acls" | "whitelistIps" | "expiresAt">): Record<string, string | number | null> {
+  return {
+    acls: record.acls === null ? "all" : record.acls.join(","),
+    whitelist_ips: record.whitelistIps === null ? "any" : record.whitelistIps.join(","),
+    expires_at: record.expiresAt === null ? null : Math.floor(record.expiresAt / 1000),
+  };
+}

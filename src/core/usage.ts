@@ -1,0 +1,60 @@
+import type { CredentialKind, Store, UsageUpdate } from "../store/store.js";
+
+export interface LastUse {
+  readonly at: number;
+  readonly ip: string;
+}
+
+/**
+ * Records when each credential was last used without a database write per request: uses are
+ * coalesced in memory (the newest per credential wins) and written in one batch every few
+ * seconds, and on shutdown. Listings overlay the pending uses, so they are never stale.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, UsageUpdate>();
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly onError: (error: unknown) => void,
+    flushIntervalMs = 5_000,
+  ) {
+    this.timer = setInterval(() => void this.flush(), flushIntervalMs);
+    this.timer.unref();
+  }
+
+  record(kind: CredentialKind, id: string, at: number, ip: string): void {
+    this.pending.set(`${kind}:${id}`, { kind, id, at, ip });
+  }
+
+  pendingUse(kind: CredentialKind, id: string): LastUse | null {
+    const update = this.pending.get(`${kind}:${id}`);
+    return update === undefined ? null : { at: update.at, ip: update.ip };
+  }
+
+  /** Writes what is pending; concurrent calls queue behind each other rather than interleave. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.size === 0) return;
+      const batch = [...this.pending.values()];
+      this.pending = new Map();
+      try {
+        await this.store.transaction((tx) => tx.recordUsage(batch));
+      } catch (error) {
+        // Keep the uses for the next attempt unless newer ones arrived meanwhile.
+        for (const update of batch) {
+          const key = `${update.kind}:${update.id}`;
+          if (!this.pending.has(key)) this.pending.set(key, update);
+        }
+        this.onError(error);
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

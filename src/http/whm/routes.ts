@@ -1,0 +1,50 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { printable } from "../../core/account.js";
+import { KeyholdError } from "../../core/errors.js";
+import type { Keyhold } from "../../core/keyhold.js";
+import { authenticate } from "../authenticate.js";
+import { actorOf, isSecureChannel, type HttpOptions } from "../context.js";
+import { unknownApp, whmFailure, whmSuccess, type WhmEnvelope } from "./envelope.js";
+import { WHM_FUNCTIONS } from "./functions/index.js";
+import { WhmParams } from "./params.js";
+
+interface WhmRoute {
+  Params: { fn: string; security?: string };
+}
+
+// Transport-level failures keep their HTTP status; every other failure of a function is, as in
+// WHM, HTTP 200 with `metadata.result` 0 and the reason.
+const HTTP_LEVEL_CODES = new Set(["UNAUTHENTICATED", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"]);
+
+/** WHM API 1 at `/json-api/<fn>`, and under a session's `/cpsess…/` prefix. */
+export function registerWhmRoutes(app: FastifyInstance, keyhold: Keyhold, options: HttpOptions): void {
+  async function handle(request: FastifyRequest<WhmRoute>, reply: FastifyReply): Promise<WhmEnvelope> {
+    const command = request.params.fn;
+    const securityToken = request.params.security ?? null;
+    if (securityToken !== null && !/^cpsess\d{10}$/.test(securityToken)) {
+      throw new KeyholdError("NOT_FOUND", `No such path: ${printable(request.url.split("?")[0] ?? "")}`);
+    }
+    const identity = await authenticate(keyhold, request, securityToken);
+    const fn = WHM_FUNCTIONS.get(command);
+    if (fn === undefined) return whmFailure(printable(command), unknownApp(printable(command)));
+    try {
+      if (fn.returnsSecret === true && !isSecureChannel(request, options)) {
+        throw new KeyholdError(
+          "INSECURE_TRANSPORT",
+          `The “${command}” function returns a secret, so it must be called over HTTPS (port 2087) or from this machine.`,
+        );
+      }
+      const params = WhmParams.from(request.query, request.body);
+      const result = await fn.run({ params, identity, actor: actorOf(request), keyhold });
+      return whmSuccess(command, result.data, result.reason, result.topLevel);
+    } catch (error) {
+      if (!(error instanceof KeyholdError) || HTTP_LEVEL_CODES.has(error.code)) throw error;
+      reply.code(200);
+      return whmFailure(command, `${fn.failurePrefix ?? ""}${error.message}`, fn.failureData ?? null);
+    }
+  }
+
+  for (const url of ["/json-api/:fn", "/:security/json-api/:fn"]) {
+    app.route<WhmRoute>({ method: ["GET", "POST"], url, handler: handle });
+  }
+}

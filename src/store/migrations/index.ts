@@ -1,0 +1,26 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { initial } from "./001_initial.js";
+
+/** Append only: a released migration is never edited, a change is a new entry. */
+const MIGRATIONS: Record<string, Migration> = {
+  "001_initial": initial,
+};
+
+const provider: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  },
+};
+
+/**
+ * Brings the schema up to date. Kysely's migrator takes a lock (a table lock on SQLite, an
+ * advisory lock on PostgreSQL), so instances starting together apply each migration once.
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: "keyhold_migrations", migrationLockTableName: "keyhold_migrations_lock" });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === "Error");
+  if (error !== undefined || failed !== undefined) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ""} failed: ${String((error as Error | undefined)?.message ?? error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,75 @@
+/** Row shapes as the database holds them; only `rows.ts` turns them into domain records. */
+export interface Database {
+  accounts: AccountsTable;
+  access_hashes: AccessHashesTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  settings: SettingsTable;
+  audit_log: AuditLogTable;
+}
+
+// PostgreSQL returns BIGINT as a string; SQLite as a number.
+type BigIntColumn = number | string;
+
+export interface AccountsTable {
+  id: string;
+  username: string;
+  role: string;
+  owner: string;
+  domain: string | null;
+  password_hash: string | null;
+  acls: string;
+  suspended: number;
+  created_at: BigIntColumn;
+  updated_at: BigIntColumn;
+}
+
+export interface AccessHashesTable {
+  account_id: string;
+  digest: string;
+  sealed: string;
+  created_at: BigIntColumn;
+  last_used_at: BigIntColumn | null;
+  last_used_ip: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  account_id: string;
+  name: string;
+  digest: string;
+  acls: string | null;
+  whitelist_ips: string | null;
+  expires_at: BigIntColumn | null;
+  created_at: BigIntColumn;
+  last_used_at: BigIntColumn | null;
+  last_used_ip: string | null;
+  origin: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  digest: string;
+  account_id: string;
+  security_token: string;
+  created_at: BigIntColumn;
+  expires_at: BigIntColumn;
+  ip: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: BigIntColumn;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: BigIntColumn;
+  actor: string;
+  ip: string;
+  action: string;
+  target: string;
+  outcome: string;
+  detail: string;
+}
