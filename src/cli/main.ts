@@ -6,6 +6,7 @@ import { accesshashCommand } from "./commands/accesshash.js";
 import { accountCommand } from "./commands/account.js";
 import { auditCommand } from "./commands/audit.js";
 import { convertCommand } from "./commands/convert.js";
+import { importCpanelCommand } from "./commands/import-cpanel.js";
 import { serveCommand } from "./commands/serve.js";
 import { settingsCommand } from "./commands/settings.js";
 
@@ -18,7 +19,7 @@ function program(): Command {
     .version(KEYHOLD_VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), auditCommand(), convertCommand()]) {
+  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), auditCommand(), convertCommand(), importCpanelCommand()]) {
     root.addCommand(command);
   }
   // Subcommands report usage errors through the same override, so they exit 2 as well.

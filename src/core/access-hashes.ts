@@ -1,4 +1,4 @@
-import { accessKeySignature, formatAccessHashFile, generateAccessHash } from "./access-hash.js";
+import { accessKeySignature, formatAccessHashFile, generateAccessHash, normalizeAccessHash } from "./access-hash.js";
 import { isValidUsername, printable } from "./account.js";
 import { requireAcl, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
@@ -53,7 +53,7 @@ export class AccessHashService {
     const accesshash = this.secretBox.open(record.sealed, target.id);
     // Only a different key file (or an altered row) makes this fail; the operator must act.
     if (accesshash === null) throw new KeyholdError("INTERNAL", "There was a problem loading the accesshash.");
-    const pending = this.usage.pendingUse("accesshash", target.id);
+    const pending = this.usage.pendingUse(target.id);
     return {
       user: target.username,
       accesshash,
@@ -70,10 +70,18 @@ export class AccessHashService {
     return this.install(actor, target, generateAccessHash(), "accesshash.generate");
   }
 
-  /** Stores a hash from elsewhere (a cPanel server's `~/.accesshash`), whitespace removed. */
-  async importHash(actor: Actor, target: AccountRecord, accesshash: string): Promise<AccessHashView> {
-    if (!/^[0-9a-f]{32,4096}$/i.test(accesshash)) throw invalidArgument("An access hash is hexadecimal text of at least 32 characters.");
-    return this.install(actor, target, accesshash, "accesshash.import");
+  /**
+   * Stores a hash taken from a cPanel server's `~/.accesshash`. One already held is never
+   * replaced: "same" when it is this hash, "different" when Keyhold holds another one.
+   */
+  async importHash(actor: Actor, target: AccountRecord, accesshash: string, options: { dryRun?: boolean } = {}): Promise<"imported" | "same" | "different"> {
+    const normalized = normalizeAccessHash(accesshash);
+    if (!/^[0-9a-f]{32,4096}$/.test(normalized)) throw invalidArgument("An access hash is lowercase hexadecimal text of at least 32 characters.");
+    if (target.role === "user") throw invalidArgument(`User ${target.username} is not a reseller.`);
+    const existing = await this.store.getAccessHash(target.id);
+    if (existing !== null) return existing.digest === this.secretBox.digest(normalized) ? "same" : "different";
+    if (options.dryRun !== true) await this.install(actor, target, normalized, "accesshash.import");
+    return "imported";
   }
 
   exportFile(view: AccessHashView): string {

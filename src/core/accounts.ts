@@ -54,6 +54,25 @@ export class AccountService {
     return true;
   }
 
+  /**
+   * A reseller taken over from a cPanel server: no password (it logs in with its tokens, or after
+   * `account passwd`) and no domain. Privileges Keyhold does not know are dropped and returned.
+   */
+  async importReseller(actor: Actor, username: string, acls: readonly string[]): Promise<{ account: Account; dropped: string[] }> {
+    requireRootLevel(actor);
+    assertNewUsername(username);
+    const known = normalizeAclList(acls.filter(isKnownAcl));
+    const dropped = acls.filter((acl) => !isKnownAcl(acl));
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.insertAccount({ id: newId("acct", now), username, role: "reseller", owner: ROOT_USERNAME, domain: null, acls: known, passwordHash: null, createdAt: now }).catch((error: unknown) => {
+        throw error instanceof DuplicateRecordError ? conflict(`An account with the username “${username}” already exists.`) : error;
+      });
+      await tx.appendAudit(auditRecord(now, actor, "account.import", username, { detail: { role: "reseller", acls: known.join(",") } }));
+    });
+    return { account: await this.require(username), dropped };
+  }
+
   async create(actor: Actor, input: NewAccountInput): Promise<Account> {
     requireAcl(actor, "create-acct");
     if (input.reseller === true) requireRootLevel(actor);

@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { hash, randomInt } from "node:crypto";
 
 /** WHM's token alphabet and length: 32 characters of [0-9A-Z]. */
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -18,7 +18,7 @@ export function generateApiToken(): string {
 }
 
 function checksum(body: string): string {
-  const digest = createHash("sha256").update(`keyhold-token-v1:${body}`).digest();
+  const digest = hash("sha256", `keyhold-token-v1:${body}`, "buffer");
   let value = digest.readUInt32BE(0) % ALPHABET.length ** CHECKSUM_LENGTH;
   let text = "";
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {
@@ -37,9 +37,9 @@ export function mayBeIssuedToken(secret: string): boolean {
   return checksum(secret.slice(0, TOKEN_LENGTH - CHECKSUM_LENGTH)) === secret.slice(TOKEN_LENGTH - CHECKSUM_LENGTH);
 }
 
-/** How cPanel stores a token: SHA-512, lowercase hex. */
+/** How cPanel stores a token: SHA-512, lowercase hex. (One-shot `hash`: it is on every request.) */
 export function tokenDigest(secret: string): string {
-  return createHash("sha512").update(secret, "utf8").digest("hex");
+  return hash("sha512", secret, "hex");
 }
 
 export function isTokenDigest(text: string): boolean {

@@ -230,7 +230,7 @@ export class TokenService {
   }
 
   private view(owner: Account, record: ApiTokenRecord): TokenView {
-    const pending = this.usage.pendingUse("api-token", record.id);
+    const pending = this.usage.pendingUse(record.id);
     return {
       id: record.id,
       owner: owner.username,

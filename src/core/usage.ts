@@ -1,5 +1,7 @@
 import type { CredentialKind, Store, UsageUpdate } from "../store/store.js";
 
+type PendingUse = { -readonly [K in keyof UsageUpdate]: UsageUpdate[K] };
+
 export interface LastUse {
   readonly at: number;
   readonly ip: string;
@@ -11,7 +13,8 @@ export interface LastUse {
  * seconds, and on shutdown. Listings overlay the pending uses, so they are never stale.
  */
 export class UsageRecorder {
-  private pending = new Map<string, UsageUpdate>();
+  // Keyed by credential id: ids carry their kind's prefix, so they never collide across kinds.
+  private pending = new Map<string, PendingUse>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -24,12 +27,18 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
+  /** Called on every authenticated request: one map lookup, no allocation once a credential is pending. */
   record(kind: CredentialKind, id: string, at: number, ip: string): void {
-    this.pending.set(`${kind}:${id}`, { kind, id, at, ip });
+    const pending = this.pending.get(id);
+    if (pending === undefined) this.pending.set(id, { kind, id, at, ip });
+    else {
+      pending.at = at;
+      pending.ip = ip;
+    }
   }
 
-  pendingUse(kind: CredentialKind, id: string): LastUse | null {
-    const update = this.pending.get(`${kind}:${id}`);
+  pendingUse(id: string): LastUse | null {
+    const update = this.pending.get(id);
     return update === undefined ? null : { at: update.at, ip: update.ip };
   }
 
@@ -43,10 +52,7 @@ export class UsageRecorder {
         await this.store.transaction((tx) => tx.recordUsage(batch));
       } catch (error) {
         // Keep the uses for the next attempt unless newer ones arrived meanwhile.
-        for (const update of batch) {
-          const key = `${update.kind}:${update.id}`;
-          if (!this.pending.has(key)) this.pending.set(key, update);
-        }
+        for (const update of batch) if (!this.pending.has(update.id)) this.pending.set(update.id, update);
         this.onError(error);
       }
     });

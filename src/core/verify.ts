@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { AclSet } from "./acl.js";
 import { accountAcls, hasControlCharacters, isValidUsername, type Account } from "./account.js";
 import { normalizeAccessHash } from "./access-hash.js";
@@ -204,5 +204,5 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 export function sessionDigest(secret: string): string {
-  return createHash("sha256").update(secret, "utf8").digest("hex");
+  return hash("sha256", secret, "hex");
 }

@@ -1,0 +1,123 @@
+import autocannon from "autocannon";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// Measures, in one run, the requests per second of an unauthenticated route and of WHM API
+// calls authenticated in each way, against a real server process. Ratios, not absolute numbers,
+// are the result: the machine is shared and noisy, so only figures from the same run compare.
+
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROOT_PASSWORD = "bench-root-password";
+
+interface Scenario {
+  readonly name: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+}
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
+  const main = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+  const child = spawn(process.execPath, [main, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], {
+    env: { ...process.env, KEYHOLD_ROOT_PASSWORD: ROOT_PASSWORD },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Keyhold listening on (http:\/\/\S+)/.exec(output);
+      if (match !== null) resolve(match[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`the server exited with code ${code} before listening`)));
+  });
+  return { child, base };
+}
+
+async function whm(base: string, fn: string, auth: string, params: Record<string, string>): Promise<any> {
+  const response = await fetch(`${base}/json-api/${fn}`, {
+    method: "POST",
+    headers: { authorization: auth, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ "api.version": "1", ...params }),
+  });
+  const body = (await response.json()) as any;
+  if (response.status !== 200 || body.metadata?.result !== 1) throw new Error(`${fn} failed: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function measure(base: string, scenario: Scenario): Promise<{ rps: number; p99: number; non2xx: number }> {
+  const result = await autocannon({
+    url: `${base}${scenario.path}`,
+    headers: scenario.headers,
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+  });
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx + result.errors };
+}
+
+function rssMegabytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match === null ? Number.NaN : Number(match[1]) / 1024;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), "keyhold-bench-"));
+  const { child, base } = await startServer(dataDir);
+  try {
+    const basic = `Basic ${Buffer.from(`root:${ROOT_PASSWORD}`).toString("base64")}`;
+    const token = (await whm(base, "api_token_create", basic, { token_name: "bench" })).data.token as string;
+    await whm(base, "set_tweaksetting", basic, { key: "allow_deprecated_accesshash", value: "1" });
+    const accesshash = (await whm(base, "accesshash", basic, { generate: "1" })).data.accesshash as string;
+
+    const scenarios: Scenario[] = [
+      { name: "unauthenticated GET /healthz", path: "/healthz", headers: {} },
+      { name: "WHM version, API token", path: "/json-api/version?api.version=1", headers: { authorization: `whm root:${token}` } },
+      { name: "WHM version, access hash", path: "/json-api/version?api.version=1", headers: { authorization: `whm root:${accesshash}` } },
+      { name: "WHM version, HTTP Basic", path: "/json-api/version?api.version=1", headers: { authorization: basic } },
+    ];
+    const totals = new Map<string, { rps: number[]; p99: number[]; non2xx: number }>();
+    const rssBefore = rssMegabytes(child.pid!);
+    // Interleaved rounds, so a burst of load elsewhere on the machine hits every scenario alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const scenario of scenarios) {
+        const { rps, p99, non2xx } = await measure(base, scenario);
+        const entry = totals.get(scenario.name) ?? { rps: [], p99: [], non2xx: 0 };
+        entry.rps.push(rps);
+        entry.p99.push(p99);
+        entry.non2xx += non2xx;
+        totals.set(scenario.name, entry);
+      }
+    }
+    const rssAfter = rssMegabytes(child.pid!);
+
+    const average = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const baseline = average(totals.get(scenarios[0]!.name)!.rps);
+    console.log(`\nKeyhold benchmark: ${ROUNDS} rounds × ${DURATION_SECONDS}s per scenario, ${CONNECTIONS} connections, one server process\n`);
+    console.log("scenario                        req/s     p99 ms   non-2xx   vs unauthenticated");
+    for (const scenario of scenarios) {
+      const entry = totals.get(scenario.name)!;
+      const rps = average(entry.rps);
+      console.log(
+        `${scenario.name.padEnd(30)} ${rps.toFixed(0).padStart(7)} ${average(entry.p99).toFixed(1).padStart(10)} ${String(entry.non2xx).padStart(9)}   ${((rps / baseline) * 100).toFixed(1)}%`,
+      );
+    }
+    console.log(`\nserver RSS: ${rssBefore.toFixed(1)} MB before load, ${rssAfter.toFixed(1)} MB after`);
+    const tokenRatio = average(totals.get(scenarios[1]!.name)!.rps) / baseline;
+    console.log(`token-authenticated / unauthenticated throughput: ${(tokenRatio * 100).toFixed(1)}% (target ≥ 85%)`);
+    const failures = [...totals.values()].reduce((sum, entry) => sum + entry.non2xx, 0);
+    if (failures > 0) {
+      console.error(`${failures} requests failed during the benchmark`);
+      process.exitCode = 1;
+    }
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

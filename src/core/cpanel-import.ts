@@ -1,0 +1,113 @@
+import type { Actor } from "./actor.js";
+import type { CpanelSnapshot } from "./cpanel-files.js";
+import { KeyholdError } from "./errors.js";
+import type { Keyhold } from "./keyhold.js";
+import type { AccountRecord } from "../store/store.js";
+
+export interface ImportLine {
+  readonly outcome: "created" | "imported" | "set" | "skipped" | "error";
+  readonly subject: string;
+  readonly detail: string;
+}
+
+export interface ImportOptions {
+  readonly dryRun?: boolean;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Takes over a cPanel server's resellers, API tokens (by hash), access hashes and the access
+ * hash setting. Safe to run again: what Keyhold already holds is reported and left alone.
+ */
+export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snapshot: CpanelSnapshot, options: ImportOptions = {}): Promise<ImportLine[]> {
+  const dryRun = options.dryRun === true;
+  const report: ImportLine[] = snapshot.problems.map((problem) => ({
+    outcome: "error",
+    subject: problem.line === null ? problem.file : `${problem.file}:${problem.line}`,
+    detail: `${problem.message} (file skipped)`,
+  }));
+  const planned = new Set<string>();
+  const total = snapshot.resellers.length + snapshot.tokens.reduce((sum, file) => sum + file.tokens.length, 0) + snapshot.accessHashes.length;
+  let done = 0;
+  const step = (): void => options.onProgress?.(++done, total);
+
+  for (const reseller of snapshot.resellers) {
+    const existing = await keyhold.store.getAccountByUsername(reseller.username);
+    if (existing !== null) {
+      report.push({ outcome: "skipped", subject: `account ${reseller.username}`, detail: `already exists (${existing.role}); left unchanged` });
+    } else if (dryRun) {
+      planned.add(reseller.username);
+      report.push({ outcome: "created", subject: `account ${reseller.username}`, detail: "reseller (dry run)" });
+    } else {
+      const { dropped } = await keyhold.accounts.importReseller(actor, reseller.username, reseller.acls);
+      const note = dropped.length === 0 ? "" : `; unknown privileges dropped: ${dropped.join(", ")}`;
+      report.push({ outcome: "created", subject: `account ${reseller.username}`, detail: `reseller without a password${note}` });
+    }
+    step();
+  }
+
+  async function ownerOf(username: string): Promise<AccountRecord | "planned" | null> {
+    const account = await keyhold.store.getAccountByUsername(username);
+    if (account !== null) return account.role === "user" ? null : account;
+    return planned.has(username) ? "planned" : null;
+  }
+
+  for (const file of snapshot.tokens) {
+    const owner = await ownerOf(file.username);
+    for (const token of file.tokens) {
+      const subject = `token ${file.username}/${token.name}`;
+      step();
+      if (owner === null) {
+        report.push({ outcome: "skipped", subject, detail: `“${file.username}” is neither root nor a reseller` });
+        continue;
+      }
+      if (owner === "planned" || dryRun) {
+        const existing = owner === "planned" ? null : await keyhold.store.findApiTokenByDigest(owner.id, token.digest);
+        report.push(existing === null ? { outcome: "imported", subject, detail: "dry run" } : { outcome: "skipped", subject, detail: `already imported as “${existing.name}”` });
+        continue;
+      }
+      try {
+        const result = await keyhold.tokens.importDigest(actor, owner, token, "imported");
+        report.push(
+          result.status === "imported"
+            ? { outcome: "imported", subject, detail: token.expiresAt !== null && token.expiresAt <= keyhold.clock.now() ? "already expired" : "ok" }
+            : { outcome: "skipped", subject, detail: `already imported as “${result.token.name}”` },
+        );
+      } catch (error) {
+        if (!(error instanceof KeyholdError)) throw error;
+        report.push({ outcome: "skipped", subject, detail: error.message });
+      }
+    }
+  }
+
+  for (const entry of snapshot.accessHashes) {
+    const subject = `access hash ${entry.username}`;
+    step();
+    const owner = await ownerOf(entry.username);
+    if (owner === null) {
+      report.push({ outcome: "skipped", subject, detail: `“${entry.username}” is neither root nor a reseller` });
+      continue;
+    }
+    if (owner === "planned") {
+      report.push({ outcome: "imported", subject, detail: "dry run" });
+      continue;
+    }
+    const result = await keyhold.accessHashes.importHash(actor, owner, entry.accesshash, { dryRun });
+    if (result === "imported") report.push({ outcome: "imported", subject, detail: dryRun ? "dry run" : "ok" });
+    else if (result === "same") report.push({ outcome: "skipped", subject, detail: "already imported" });
+    else report.push({ outcome: "skipped", subject, detail: "Keyhold already holds a different access hash for this account; not replaced" });
+  }
+
+  if (snapshot.allowDeprecatedAccesshash !== null) {
+    const wanted = snapshot.allowDeprecatedAccesshash ? 1 : 0;
+    const subject = "setting allow_deprecated_accesshash";
+    if (keyhold.settings.get().allow_deprecated_accesshash === wanted) {
+      report.push({ outcome: "skipped", subject, detail: `already ${wanted}` });
+    } else {
+      if (!dryRun) await keyhold.settings.set(actor, "allow_deprecated_accesshash", String(wanted));
+      report.push({ outcome: "set", subject, detail: `${wanted}${dryRun ? " (dry run)" : ""}` });
+    }
+  }
+  return report;
+}
+
