@@ -1,5 +1,5 @@
 import { newId } from "./ids.js";
-import type { AuditRecord } from "../store/store.js";
+import type { AuditFilter, AuditRecord, Store } from "../store/store.js";
 import type { Actor } from "./actor.js";
 
 export type AuditDetail = AuditRecord["detail"];
@@ -24,4 +24,9 @@ export function auditRecord(at: number, actor: Pick<Actor, "username" | "ip">, a
     outcome: options.outcome ?? "success",
     detail: options.detail ?? {},
   };
+}
+
+/** Root level reads the whole log; anyone else only the entries of their own actions. */
+export async function readAuditLog(store: Store, actor: Actor, filter: AuditFilter): Promise<AuditRecord[]> {
+  return store.listAudit(actor.acls.rootLevel ? filter : { ...filter, actor: actor.username });
 }

@@ -1,4 +1,4 @@
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, SessionRecord, Store } from "../store/store.js";
+import type { AccessHashRecord, AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord, Store } from "../store/store.js";
 import type { Change, ChangeFeed } from "./changes.js";
 
 /** Everything that can authenticate one account, indexed for a lookup per request. */
@@ -20,6 +20,7 @@ export class Directory {
   private readonly accountsById = new Map<string, AccountRecord>();
   private readonly credentialIndexes = new Map<string, CredentialIndex>();
   private readonly sessions = new Map<string, SessionRecord>();
+  private readonly ipAccessHashes = new Map<string, IpAccessHashRecord>();
   // Bumped on every change: a load that started before a change must not cache what it read.
   private generation = 0;
   private readonly unsubscribe: () => void;
@@ -59,6 +60,15 @@ export class Directory {
     return index;
   }
 
+  async ipAccessHash(digest: string): Promise<IpAccessHashRecord | null> {
+    const cached = this.ipAccessHashes.get(digest);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const record = await this.store.findIpAccessHashByDigest(digest);
+    if (record !== null && generation === this.generation) setBounded(this.ipAccessHashes, digest, record);
+    return record;
+  }
+
   async session(digest: string): Promise<SessionRecord | null> {
     const cached = this.sessions.get(digest);
     if (cached !== undefined) return cached;
@@ -84,12 +94,12 @@ export class Directory {
       case "account": {
         this.accountsByName.delete(change.username);
         this.accountsById.delete(change.accountId);
-        this.credentialIndexes.delete(change.accountId);
+        this.forgetCredentials(change.accountId);
         for (const [digest, session] of this.sessions) if (session.accountId === change.accountId) this.sessions.delete(digest);
         break;
       }
       case "credentials":
-        this.credentialIndexes.delete(change.accountId);
+        this.forgetCredentials(change.accountId);
         break;
       case "session":
         this.sessions.delete(change.digest);
@@ -99,6 +109,11 @@ export class Directory {
     }
   }
 
+  private forgetCredentials(accountId: string): void {
+    this.credentialIndexes.delete(accountId);
+    for (const [digest, record] of this.ipAccessHashes) if (record.accountId === accountId) this.ipAccessHashes.delete(digest);
+  }
+
   /** Drops everything, for when changes may have been missed (a lost connection to the feed). */
   clear(): void {
     this.generation++;
@@ -106,6 +121,7 @@ export class Directory {
     this.accountsById.clear();
     this.credentialIndexes.clear();
     this.sessions.clear();
+    this.ipAccessHashes.clear();
   }
 }
 

@@ -101,19 +101,28 @@ export function rangeContains(range: IpRange, address: { version: 4 | 6; value: 
   return address.value >> hostBits === range.network >> hostBits;
 }
 
-// Whitelists are checked on every request with the token; parse each stored list once.
-const parsedLists = new WeakMap<readonly string[], IpRange[]>();
+// Whitelists are checked on every request with their credential; parse each stored entry once.
+const parsedEntries = new Map<string, IpRange | null>();
+const MAX_PARSED_ENTRIES = 10_000;
+
+function cachedRange(entry: string): IpRange | null {
+  let range = parsedEntries.get(entry);
+  if (range === undefined) {
+    range = parseRange(entry);
+    if (parsedEntries.size >= MAX_PARSED_ENTRIES) parsedEntries.clear();
+    parsedEntries.set(entry, range);
+  }
+  return range;
+}
 
 /** True when the client address lies in one of the normalised entries; an unparsable address never does. */
 export function addressInList(list: readonly string[], clientIp: string): boolean {
   const address = parseAddress(clientIp);
   if (address === null) return false;
-  let ranges = parsedLists.get(list);
-  if (ranges === undefined) {
-    ranges = list.map(parseRange).filter((range): range is IpRange => range !== null);
-    parsedLists.set(list, ranges);
-  }
-  return ranges.some((range) => rangeContains(range, address));
+  return list.some((entry) => {
+    const range = cachedRange(entry);
+    return range !== null && rangeContains(range, address);
+  });
 }
 
 export function isLoopback(clientIp: string): boolean {

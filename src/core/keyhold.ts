@@ -4,6 +4,7 @@ import { BruteForceGuard, MemoryAttemptStore, type AttemptStore } from "./brute-
 import { LocalChangeFeed, type ChangeFeed } from "./changes.js";
 import { systemClock, type Clock } from "./clock.js";
 import { Directory } from "./directory.js";
+import { IpAccessHashService } from "./ip-access-hashes.js";
 import { PasswordCache } from "./password-cache.js";
 import type { SecretBox } from "./secret-box.js";
 import { SessionService } from "./sessions.js";
@@ -31,6 +32,7 @@ export interface Keyhold {
   readonly accounts: AccountService;
   readonly accessHashes: AccessHashService;
   readonly tokens: TokenService;
+  readonly ipAccessHashes: IpAccessHashService;
   readonly sessions: SessionService;
   readonly verifier: Verifier;
   readonly usage: UsageRecorder;
@@ -65,6 +67,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     accounts: new AccountService(store, changes, clock),
     accessHashes: new AccessHashService(store, secretBox, changes, usage, clock, readSettings),
     tokens: new TokenService(store, changes, usage, clock),
+    ipAccessHashes: new IpAccessHashService(store, changes, usage, clock),
     sessions: new SessionService(store, changes, clock),
     verifier,
     usage,

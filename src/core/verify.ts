@@ -8,6 +8,7 @@ import type { BruteForceGuard } from "./brute-force.js";
 import type { Clock } from "./clock.js";
 import type { Directory } from "./directory.js";
 import { addressInList } from "./ip.js";
+import { hasIpAccessHashShape, ipAccessHashDigest } from "./ip-access-hashes.js";
 import { verifyAgainstDecoy, verifyPassword } from "./password.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Settings } from "./settings.js";
@@ -19,9 +20,10 @@ import type { PasswordCache } from "./password-cache.js";
 export type PresentedCredential =
   | { readonly scheme: "password"; readonly username: string; readonly password: string }
   | { readonly scheme: "whm"; readonly username: string; readonly secret: string }
-  | { readonly scheme: "session"; readonly secret: string; readonly securityToken: string };
+  | { readonly scheme: "session"; readonly secret: string; readonly securityToken: string }
+  | { readonly scheme: "ip-access-hash"; readonly secret: string };
 
-export type CredentialKindName = "password" | "session" | "accesshash" | "api-token";
+export type CredentialKindName = "password" | "session" | "accesshash" | "api-token" | "ip-access-hash";
 
 export interface CredentialRef {
   readonly kind: CredentialKindName;
@@ -75,7 +77,7 @@ export class Verifier {
 
   async verify(credential: PresentedCredential, context: VerifyContext): Promise<VerifyOutcome> {
     const now = this.deps.clock.now();
-    const claimedUser = credential.scheme === "session" ? null : credential.username;
+    const claimedUser = credential.scheme === "password" || credential.scheme === "whm" ? credential.username : null;
     const lockout = await this.deps.guard.check(context.ip, credential.scheme === "password" ? credential.username : null, now);
     if (lockout !== null) return { valid: false, code: "LOCKED_OUT", retryAfterSeconds: lockout.retryAfterSeconds };
 
@@ -98,7 +100,22 @@ export class Verifier {
         return this.resolveWhm(credential.username, credential.secret, ip, now);
       case "session":
         return this.resolveSession(credential.secret, credential.securityToken, now);
+      case "ip-access-hash":
+        return this.resolveIpAccessHash(credential.secret, ip, now);
     }
+  }
+
+  private async resolveIpAccessHash(secret: string, ip: string, now: number): Promise<VerifyOutcome> {
+    if (!hasIpAccessHashShape(secret)) return NOT_FOUND;
+    const record = await this.deps.directory.ipAccessHash(ipAccessHashDigest(secret));
+    if (record === null) return NOT_FOUND;
+    if (record.expiresAt !== null && record.expiresAt <= now) return EXPIRED;
+    if (!addressInList([record.ip], ip)) return IP_NOT_ALLOWED;
+    const account = await this.deps.directory.accountById(record.accountId);
+    if (account === null) return NOT_FOUND;
+    if (account.suspended) return SUSPENDED;
+    this.deps.usage.record("ip-access-hash", record.id, now, ip);
+    return valid(account, accountAcls(account), { kind: "ip-access-hash", id: record.id, name: record.name });
   }
 
   private async resolvePassword(username: string, password: string): Promise<VerifyOutcome> {

@@ -13,7 +13,7 @@ export const ACCESS_DENIED = "Access denied: the user name or the credentials ar
 export async function authenticate(keyhold: Keyhold, request: FastifyRequest, securityToken: string | null): Promise<Identity> {
   const credential = readCredential(request, securityToken);
   if (credential === null) {
-    throw new KeyholdError("UNAUTHENTICATED", "Authentication required: send “Authorization: whm user:token”, HTTP Basic credentials, or log in at /login.");
+    throw new KeyholdError("UNAUTHENTICATED", "Authentication required: send an API token (“Authorization: whm user:token”), an access hash (cookie “access_hash” or “Authorization: Bearer”), HTTP Basic credentials, or a session.");
   }
   const outcome = await keyhold.verifier.verify(credential, { ip: request.ip });
   if (outcome.valid) {

@@ -5,14 +5,16 @@ import { KeyholdError, invalidArgument } from "../core/errors.js";
 import type { PresentedCredential } from "../core/verify.js";
 
 export const SESSION_COOKIE = "whostmgrsession";
+/** PUQ's cookie for API access hashes. */
+export const ACCESS_HASH_COOKIE = "access_hash";
 
 const SCHEME = /^([A-Za-z]+) +(.*)$/s;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * Reads the credential a request carries: the Authorization header (Basic, or WHM's
- * `whm user:secret` in any letter case), else the session cookie with its `cpsess` token.
- * Returns null when the request carries none.
+ * Reads the credential a request carries: the Authorization header (Basic, WHM's
+ * `whm user:secret` in any letter case, or `Bearer <access hash>`), else the session cookie with
+ * its `cpsess` token, else PUQ's `access_hash` cookie. Returns null when the request carries none.
  */
 export function readCredential(request: FastifyRequest, securityToken: string | null): PresentedCredential | null {
   const header = request.headers.authorization;
@@ -21,6 +23,11 @@ export function readCredential(request: FastifyRequest, securityToken: string | 
   if (session !== undefined && securityToken !== null) {
     rejectControlCharacters(session, "Cookie");
     return { scheme: "session", secret: session, securityToken };
+  }
+  const accessHash = request.cookies[ACCESS_HASH_COOKIE];
+  if (accessHash !== undefined) {
+    rejectControlCharacters(accessHash, "Cookie");
+    return { scheme: "ip-access-hash", secret: accessHash.trim() };
   }
   return null;
 }
@@ -45,6 +52,10 @@ export function parseAuthorization(header: string): PresentedCredential {
     const secret = value.slice(colon + 1);
     if (secret === "") throw unauthenticated("No token given.");
     return { scheme: "whm", username: value.slice(0, colon), secret };
+  }
+  if (scheme === "bearer") {
+    if (value === "") throw unauthenticated("No access hash given.");
+    return { scheme: "ip-access-hash", secret: value };
   }
   if (scheme === "cpanel") throw unauthenticated("cPanel account tokens are not accepted by the WHM API; send “Authorization: whm user:token”.");
   throw unauthenticated(`The authorization scheme “${match[1]!.slice(0, 20)}” is not supported; use “whm user:token” or Basic.`);

@@ -7,6 +7,7 @@ import type { HttpOptions } from "./context.js";
 import { installErrorHandlers } from "./errors.js";
 import { parseFormBody } from "./forms.js";
 import { registerLoginRoutes } from "./login.js";
+import { registerRestApi } from "./rest/plugin.js";
 import { registerWhmRoutes } from "./whm/routes.js";
 
 // HTAB is legal in header values; every other C0 control and DEL is refused before any handler.
@@ -63,6 +64,7 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
     return { status: "ok", version: KEYHOLD_VERSION };
   });
   app.register(async function routes(scope) {
+    await registerRestApi(scope, keyhold, options);
     registerLoginRoutes(scope, keyhold);
     registerWhmRoutes(scope, keyhold, options);
   });

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
-import { accessHashFromRow, accountFromRow, apiTokenFromRow, auditFromRow, listToJson, sessionFromRow } from "./rows.js";
+import { accessHashFromRow, accountFromRow, apiTokenFromRow, auditFromRow, ipAccessHashFromRow, listToJson, sessionFromRow } from "./rows.js";
 import type {
   AccessHashRecord,
   AccountFilter,
@@ -10,6 +10,8 @@ import type {
   ApiTokenRecord,
   AuditFilter,
   AuditRecord,
+  IpAccessHashPatch,
+  IpAccessHashRecord,
   NewAccount,
   SessionRecord,
   Store,
@@ -102,6 +104,7 @@ export class KyselyStore implements Store {
     // depend on a connection pragma being set.
     await this.db.deleteFrom("api_tokens").where("account_id", "=", id).execute();
     await this.db.deleteFrom("access_hashes").where("account_id", "=", id).execute();
+    await this.db.deleteFrom("ip_access_hashes").where("account_id", "=", id).execute();
     await this.db.deleteFrom("sessions").where("account_id", "=", id).execute();
     await this.db.deleteFrom("accounts").where("id", "=", id).execute();
   }
@@ -194,6 +197,57 @@ export class KyselyStore implements Store {
     await this.db.deleteFrom("api_tokens").where("id", "=", id).execute();
   }
 
+  async insertIpAccessHash(record: IpAccessHashRecord): Promise<void> {
+    await rejectingDuplicates(
+      this.db
+        .insertInto("ip_access_hashes")
+        .values({
+          id: record.id,
+          account_id: record.accountId,
+          name: record.name,
+          ip: record.ip,
+          digest: record.digest,
+          prefix: record.prefix,
+          created_at: record.createdAt,
+          expires_at: record.expiresAt,
+          last_used_at: record.lastUsedAt,
+          last_used_ip: record.lastUsedIp,
+        })
+        .execute(),
+    );
+  }
+
+  async listIpAccessHashes(accountIds?: readonly string[]): Promise<IpAccessHashRecord[]> {
+    if (accountIds !== undefined && accountIds.length === 0) return [];
+    let query = this.db.selectFrom("ip_access_hashes").selectAll().orderBy("id", "desc");
+    if (accountIds !== undefined) query = query.where("account_id", "in", [...accountIds]);
+    return (await query.execute()).map(ipAccessHashFromRow);
+  }
+
+  async getIpAccessHash(id: string): Promise<IpAccessHashRecord | null> {
+    const row = await this.db.selectFrom("ip_access_hashes").selectAll().where("id", "=", id).executeTakeFirst();
+    return row === undefined ? null : ipAccessHashFromRow(row);
+  }
+
+  async findIpAccessHashByDigest(digest: string): Promise<IpAccessHashRecord | null> {
+    const row = await this.db.selectFrom("ip_access_hashes").selectAll().where("digest", "=", digest).executeTakeFirst();
+    return row === undefined ? null : ipAccessHashFromRow(row);
+  }
+
+  async updateIpAccessHash(id: string, patch: IpAccessHashPatch): Promise<void> {
+    const values = {
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      ...(patch.ip === undefined ? {} : { ip: patch.ip }),
+      ...(patch.expiresAt === undefined ? {} : { expires_at: patch.expiresAt }),
+    };
+    if (Object.keys(values).length === 0) return;
+    await this.db.updateTable("ip_access_hashes").set(values).where("id", "=", id).execute();
+  }
+
+  async deleteIpAccessHash(id: string): Promise<void> {
+    await this.db.deleteFrom("ip_access_hashes").where("id", "=", id).execute();
+  }
+
   async insertSession(session: SessionRecord): Promise<void> {
     await this.db
       .insertInto("sessions")
@@ -271,6 +325,12 @@ export class KyselyStore implements Store {
           .set({ last_used_at: update.at, last_used_ip: update.ip })
           .where("account_id", "=", update.id)
           .execute();
+      } else if (update.kind === "ip-access-hash") {
+        await this.db
+          .updateTable("ip_access_hashes")
+          .set({ last_used_at: update.at, last_used_ip: update.ip })
+          .where("id", "=", update.id)
+          .execute();
       } else {
         await this.db
           .updateTable("api_tokens")
@@ -282,16 +342,17 @@ export class KyselyStore implements Store {
   }
 
   async counts(): Promise<StoreCounts> {
-    const [accounts, resellers, apiTokens, accessHashes] = await Promise.all([
+    const [accounts, resellers, apiTokens, accessHashes, ipAccessHashes] = await Promise.all([
       this.count("accounts"),
       this.db.selectFrom("accounts").select((eb) => eb.fn.countAll<number | string>().as("n")).where("role", "=", "reseller").executeTakeFirstOrThrow(),
       this.count("api_tokens"),
       this.count("access_hashes"),
+      this.count("ip_access_hashes"),
     ]);
-    return { accounts, resellers: Number(resellers.n), apiTokens, accessHashes };
+    return { accounts, resellers: Number(resellers.n), apiTokens, accessHashes, ipAccessHashes };
   }
 
-  private async count(table: "accounts" | "api_tokens" | "access_hashes"): Promise<number> {
+  private async count(table: "accounts" | "api_tokens" | "access_hashes" | "ip_access_hashes"): Promise<number> {
     const row = await this.db.selectFrom(table).select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
     return Number(row.n);
   }

@@ -1,7 +1,7 @@
 import type { Role } from "../core/account.js";
 import type { Selectable } from "kysely";
-import type { AccessHashesTable, AccountsTable, ApiTokensTable, AuditLogTable, SessionsTable } from "./schema.js";
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, AuditRecord, SessionRecord, TokenOrigin } from "./store.js";
+import type { AccessHashesTable, AccountsTable, ApiTokensTable, AuditLogTable, IpAccessHashesTable, SessionsTable } from "./schema.js";
+import type { AccessHashRecord, AccountRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, SessionRecord, TokenOrigin } from "./store.js";
 
 // The one place where rows become records: BIGINT strings, 0/1 flags and JSON text end here.
 
@@ -61,6 +61,21 @@ export function apiTokenFromRow(row: Selectable<ApiTokensTable>): ApiTokenRecord
     lastUsedAt: toNullableNumber(row.last_used_at),
     lastUsedIp: row.last_used_ip,
     origin: row.origin as TokenOrigin,
+  };
+}
+
+export function ipAccessHashFromRow(row: Selectable<IpAccessHashesTable>): IpAccessHashRecord {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    ip: row.ip,
+    digest: row.digest,
+    prefix: row.prefix,
+    createdAt: toNumber(row.created_at),
+    expiresAt: toNullableNumber(row.expires_at),
+    lastUsedAt: toNullableNumber(row.last_used_at),
+    lastUsedIp: row.last_used_ip,
   };
 }
 

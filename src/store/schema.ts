@@ -3,6 +3,7 @@ export interface Database {
   accounts: AccountsTable;
   access_hashes: AccessHashesTable;
   api_tokens: ApiTokensTable;
+  ip_access_hashes: IpAccessHashesTable;
   sessions: SessionsTable;
   settings: SettingsTable;
   audit_log: AuditLogTable;
@@ -45,6 +46,19 @@ export interface ApiTokensTable {
   last_used_at: BigIntColumn | null;
   last_used_ip: string | null;
   origin: string;
+}
+
+export interface IpAccessHashesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  ip: string;
+  digest: string;
+  prefix: string;
+  created_at: BigIntColumn;
+  expires_at: BigIntColumn | null;
+  last_used_at: BigIntColumn | null;
+  last_used_ip: string | null;
 }
 
 export interface SessionsTable {

@@ -23,6 +23,14 @@ export interface Store {
   updateApiToken(id: string, patch: ApiTokenPatch): Promise<void>;
   deleteApiToken(id: string): Promise<void>;
 
+  insertIpAccessHash(record: IpAccessHashRecord): Promise<void>;
+  /** All of them, or those of the given accounts; newest first. */
+  listIpAccessHashes(accountIds?: readonly string[]): Promise<IpAccessHashRecord[]>;
+  getIpAccessHash(id: string): Promise<IpAccessHashRecord | null>;
+  findIpAccessHashByDigest(digest: string): Promise<IpAccessHashRecord | null>;
+  updateIpAccessHash(id: string, patch: IpAccessHashPatch): Promise<void>;
+  deleteIpAccessHash(id: string): Promise<void>;
+
   insertSession(session: SessionRecord): Promise<void>;
   findSessionByDigest(digest: string): Promise<SessionRecord | null>;
   deleteSession(id: string): Promise<void>;
@@ -114,6 +122,29 @@ export interface ApiTokenPatch {
   readonly expiresAt?: number | null;
 }
 
+/** A PUQ-style API access hash: one secret, bound to one address or range. */
+export interface IpAccessHashRecord {
+  readonly id: string;
+  readonly accountId: string;
+  readonly name: string;
+  /** A normalised address or CIDR range (see core/ip.ts). */
+  readonly ip: string;
+  /** SHA-256 hex of the secret. */
+  readonly digest: string;
+  /** The secret's first characters, to tell hashes apart in listings. */
+  readonly prefix: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly lastUsedAt: number | null;
+  readonly lastUsedIp: string | null;
+}
+
+export interface IpAccessHashPatch {
+  readonly name?: string;
+  readonly ip?: string;
+  readonly expiresAt?: number | null;
+}
+
 export interface SessionRecord {
   readonly id: string;
   readonly digest: string;
@@ -147,7 +178,7 @@ export interface AuditFilter {
   readonly limit: number;
 }
 
-export type CredentialKind = "accesshash" | "api-token";
+export type CredentialKind = "accesshash" | "api-token" | "ip-access-hash";
 
 export interface UsageUpdate {
   readonly kind: CredentialKind;
@@ -161,4 +192,5 @@ export interface StoreCounts {
   readonly resellers: number;
   readonly apiTokens: number;
   readonly accessHashes: number;
+  readonly ipAccessHashes: number;
 }

@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import { initial } from "./001_initial.js";
+import { ipAccessHashes } from "./002_ip_access_hashes.js";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": initial,
+  "002_ip_access_hashes": ipAccessHashes,
 };
 
 const provider: MigrationProvider = {

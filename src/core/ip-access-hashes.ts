@@ -1,0 +1,211 @@
+import { hash, randomBytes } from "node:crypto";
+import { hasControlCharacters, isValidUsername, printable } from "./account.js";
+import { requireAcl, type Actor } from "./actor.js";
+import { auditRecord } from "./audit.js";
+import type { ChangeFeed } from "./changes.js";
+import type { Clock } from "./clock.js";
+import { forbidden, invalidArgument, notFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { formatRange, parseRange } from "./ip.js";
+import type { UsageRecorder } from "./usage.js";
+import type { AccountRecord, IpAccessHashRecord, Store } from "../store/store.js";
+
+/** PUQ's format: 80 lowercase hex characters (40 random bytes). */
+const SECRET_BYTES = 40;
+const SECRET_SHAPE = /^[0-9a-f]{80}$/;
+const PREFIX_LENGTH = 8;
+const MAX_NAME_LENGTH = 100;
+
+export interface IpAccessHashView {
+  readonly id: string;
+  readonly user: string;
+  readonly name: string;
+  readonly ip: string;
+  /** The secret's first characters; the secret itself is never shown again. */
+  readonly prefix: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly expired: boolean;
+  readonly lastUsedAt: number | null;
+  readonly lastUsedIp: string | null;
+}
+
+export interface CreatedIpAccessHash extends IpAccessHashView {
+  readonly accessHash: string;
+}
+
+export interface IpAccessHashInput {
+  readonly name: string;
+  readonly ip: string;
+  /** Epoch seconds; null or 0 for never. */
+  readonly expiresAt?: number | null;
+  /** The account it authenticates as; the caller's own by default. */
+  readonly user?: string;
+}
+
+export interface IpAccessHashChanges {
+  readonly name?: string;
+  readonly ip?: string;
+  readonly expiresAt?: number | null;
+}
+
+export function ipAccessHashDigest(secret: string): string {
+  return hash("sha256", secret, "hex");
+}
+
+/** True when a presented string could be one of these hashes at all (checked before any lookup). */
+export function hasIpAccessHashShape(secret: string): boolean {
+  return SECRET_SHAPE.test(secret);
+}
+
+/**
+ * PUQ-style API access hashes (Settings → API): each authenticates as its account, only from
+ * one address or range, shown once, stored as a digest. Managed by root, or by a reseller with
+ * `manage-api-tokens` for itself and the accounts it owns.
+ */
+export class IpAccessHashService {
+  constructor(
+    private readonly store: Store,
+    private readonly changes: ChangeFeed,
+    private readonly usage: UsageRecorder,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(actor: Actor, input: IpAccessHashInput): Promise<CreatedIpAccessHash> {
+    const owner = await this.ownerFor(actor, input.user ?? actor.username);
+    const now = this.clock.now();
+    const secret = randomBytes(SECRET_BYTES).toString("hex");
+    const record: IpAccessHashRecord = {
+      id: newId("iah", now),
+      accountId: owner.id,
+      name: checkedName(input.name),
+      ip: checkedIp(input.ip),
+      digest: ipAccessHashDigest(secret),
+      prefix: secret.slice(0, PREFIX_LENGTH),
+      createdAt: now,
+      expiresAt: checkedExpiry(input.expiresAt ?? null, now),
+      lastUsedAt: null,
+      lastUsedIp: null,
+    };
+    await this.store.transaction(async (tx) => {
+      await tx.insertIpAccessHash(record);
+      await tx.appendAudit(auditRecord(now, actor, "ip-access-hash.create", `${owner.username}/${record.id}`, { detail: { name: record.name, ip: record.ip } }));
+    });
+    await this.announce(owner.id);
+    return { ...this.view(owner, record), accessHash: secret };
+  }
+
+  /** Root level sees every hash; a reseller those of its own account and the accounts it owns. */
+  async list(actor: Actor): Promise<IpAccessHashView[]> {
+    requireAcl(actor, "manage-api-tokens");
+    const accounts = actor.acls.rootLevel ? await this.store.listAccounts() : await this.controlledAccounts(actor);
+    const byId = new Map(accounts.map((account) => [account.id, account]));
+    const records = await this.store.listIpAccessHashes(actor.acls.rootLevel ? undefined : [...byId.keys()]);
+    return records.flatMap((record) => {
+      const owner = byId.get(record.accountId);
+      return owner === undefined ? [] : [this.view(owner, record)];
+    });
+  }
+
+  async get(actor: Actor, id: string): Promise<IpAccessHashView> {
+    const { owner, record } = await this.find(actor, id);
+    return this.view(owner, record);
+  }
+
+  async update(actor: Actor, id: string, changes: IpAccessHashChanges): Promise<IpAccessHashView> {
+    const { owner, record } = await this.find(actor, id);
+    const now = this.clock.now();
+    const patch = {
+      ...(changes.name === undefined ? {} : { name: checkedName(changes.name) }),
+      ...(changes.ip === undefined ? {} : { ip: checkedIp(changes.ip) }),
+      ...(changes.expiresAt === undefined ? {} : { expiresAt: checkedExpiry(changes.expiresAt, now) }),
+    };
+    if (Object.keys(patch).length === 0) throw invalidArgument("Give a new name, ip or expires_at.");
+    await this.store.transaction(async (tx) => {
+      await tx.updateIpAccessHash(record.id, patch);
+      await tx.appendAudit(auditRecord(now, actor, "ip-access-hash.update", `${owner.username}/${record.id}`, { detail: { name: patch.name ?? record.name, ip: patch.ip ?? record.ip } }));
+    });
+    await this.announce(owner.id);
+    return this.view(owner, { ...record, ...patch });
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    const { owner, record } = await this.find(actor, id);
+    const now = this.clock.now();
+    await this.store.transaction(async (tx) => {
+      await tx.deleteIpAccessHash(record.id);
+      await tx.appendAudit(auditRecord(now, actor, "ip-access-hash.delete", `${owner.username}/${record.id}`, { detail: { name: record.name } }));
+    });
+    await this.announce(owner.id);
+  }
+
+  private async find(actor: Actor, id: string): Promise<{ owner: AccountRecord; record: IpAccessHashRecord }> {
+    requireAcl(actor, "manage-api-tokens");
+    const record = /^iah_[0-9a-z]{20}$/.test(id) ? await this.store.getIpAccessHash(id) : null;
+    const owner = record === null ? null : await this.store.getAccountById(record.accountId);
+    // Someone else's hash is reported as missing, so ids cannot be probed across resellers.
+    if (record === null || owner === null || !this.controls(actor, owner)) throw notFound(`No API access hash with the id “${printable(id)}”.`);
+    return { owner, record };
+  }
+
+  private async ownerFor(actor: Actor, username: string): Promise<AccountRecord> {
+    requireAcl(actor, "manage-api-tokens");
+    const owner = isValidUsername(username) ? await this.store.getAccountByUsername(username) : null;
+    if (owner === null) throw notFound(`The account “${printable(username)}” does not exist.`);
+    if (!this.controls(actor, owner)) throw forbidden(`You do not have access to the account “${owner.username}”.`);
+    if (owner.suspended) throw forbidden(`The account “${owner.username}” is suspended.`);
+    return owner;
+  }
+
+  private controls(actor: Actor, account: AccountRecord): boolean {
+    return actor.acls.rootLevel || account.username === actor.username || (account.owner === actor.username && account.role === "user");
+  }
+
+  private async controlledAccounts(actor: Actor): Promise<AccountRecord[]> {
+    const own = await this.store.getAccountByUsername(actor.username);
+    const owned = (await this.store.listAccounts({ owner: actor.username })).filter((account) => this.controls(actor, account));
+    return own === null ? owned : [own, ...owned.filter((account) => account.id !== own.id)];
+  }
+
+  private view(owner: AccountRecord, record: IpAccessHashRecord): IpAccessHashView {
+    const pending = this.usage.pendingUse(record.id);
+    return {
+      id: record.id,
+      user: owner.username,
+      name: record.name,
+      ip: record.ip,
+      prefix: record.prefix,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      expired: record.expiresAt !== null && record.expiresAt <= this.clock.now(),
+      lastUsedAt: pending?.at ?? record.lastUsedAt,
+      lastUsedIp: pending?.ip ?? record.lastUsedIp,
+    };
+  }
+
+  private async announce(accountId: string): Promise<void> {
+    await this.changes.publish({ kind: "credentials", accountId });
+  }
+}
+
+function checkedName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === "" || trimmed.length > MAX_NAME_LENGTH || hasControlCharacters(trimmed)) {
+    throw invalidArgument(`The name must be 1 to ${MAX_NAME_LENGTH} characters without control characters.`);
+  }
+  return trimmed;
+}
+
+function checkedIp(ip: string): string {
+  const range = parseRange(ip);
+  if (range === null) throw invalidArgument(`Invalid IP address or CIDR range: ${printable(ip)}`);
+  return formatRange(range);
+}
+
+/** Epoch seconds in, epoch ms out; 0 and null mean never. */
+function checkedExpiry(seconds: number | null, now: number): number | null {
+  if (seconds === null || seconds === 0) return null;
+  if (!Number.isSafeInteger(seconds) || seconds < 0) throw invalidArgument("expires_at must be a Unix time in seconds.");
+  if (seconds * 1000 <= now) throw invalidArgument(`The “${seconds}” value must be a future date.`);
+  return seconds * 1000;
+}

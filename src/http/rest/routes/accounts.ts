@@ -1,0 +1,94 @@
+import { Type } from "typebox";
+import { isKnownAcl } from "../../../core/acl.js";
+import { assertAcceptablePassword } from "../../../core/account.js";
+import { KeyholdError } from "../../../core/errors.js";
+import { actorOf, isSecureChannel } from "../../context.js";
+import type { RestApp, RestContext } from "../app.js";
+import { presentAccount, presentRemoteAccessKey, success } from "../present.js";
+import { Account, AccountCreate, AccountUpdate, RemoteAccessKey, Success } from "../schemas.js";
+import { errorResponses } from "./common.js";
+
+const UserParams = Type.Object({ username: Type.String() });
+const tags = ["Accounts"];
+
+export function registerAccountRoutes(app: RestApp, { keyhold, options }: RestContext): void {
+  app.get("/accounts", {
+    schema: { tags, summary: "List accounts (root: all; a reseller: its own)", response: { 200: Success(Type.Array(Account)), ...errorResponses } },
+    handler: async (request) => success((await keyhold.accounts.list(actorOf(request))).map(presentAccount)),
+  });
+
+  app.post("/accounts", {
+    schema: { tags, summary: "Create an account (createacct)", body: AccountCreate, response: { 201: Success(Account), ...errorResponses } },
+    handler: async (request, reply) => {
+      const account = await keyhold.accounts.create(actorOf(request), {
+        username: request.body.username,
+        password: request.body.password ?? null,
+        domain: request.body.domain,
+        reseller: request.body.reseller === true,
+        ...(request.body.owner === undefined ? {} : { owner: request.body.owner }),
+      });
+      reply.code(201);
+      return success(presentAccount(account));
+    },
+  });
+
+  app.get("/accounts/:username", {
+    schema: { tags, summary: "Read one account", params: UserParams, response: { 200: Success(Account), ...errorResponses } },
+    handler: async (request) => success(presentAccount(await keyhold.accounts.get(actorOf(request), request.params.username))),
+  });
+
+  app.put("/accounts/:username", {
+    schema: { tags, summary: "Change an account's password, privileges, suspension or reseller status", params: UserParams, body: AccountUpdate, response: { 200: Success(Account), ...errorResponses } },
+    handler: async (request) => {
+      const actor = actorOf(request);
+      const { username } = request.params;
+      const { password, acls, suspended, reseller } = request.body;
+      if (password === undefined && acls === undefined && suspended === undefined && reseller === undefined) {
+        throw new KeyholdError("INVALID_ARGUMENT", "Give at least one of password, acls, suspended or reseller.");
+      }
+      // Values are checked before anything changes, and root-only changes go first, so a refused
+      // request leaves the account as it was.
+      if (password !== undefined) assertAcceptablePassword(password);
+      const unknown = (acls ?? []).filter((acl) => !isKnownAcl(acl));
+      if (unknown.length > 0) throw new KeyholdError("INVALID_ARGUMENT", `Invalid ACL(s) specified: ${unknown.join(", ")}`);
+      if (reseller === true) await keyhold.accounts.setupReseller(actor, username);
+      if (reseller === false) await keyhold.accounts.unsetupReseller(actor, username);
+      if (acls !== undefined) await keyhold.accounts.setAcls(actor, username, acls);
+      if (suspended !== undefined) await keyhold.accounts.setSuspended(actor, username, suspended);
+      if (password !== undefined) await keyhold.accounts.setPassword(actor, username, password);
+      return success(presentAccount(await keyhold.accounts.get(actor, username)));
+    },
+  });
+
+  app.delete("/accounts/:username", {
+    schema: { tags, summary: "Remove an account with its credentials (removeacct)", params: UserParams, response: { 200: Success(Type.Object({ user: Type.String(), removed: Type.Boolean() })), ...errorResponses } },
+    handler: async (request) => {
+      await keyhold.accounts.remove(actorOf(request), request.params.username);
+      return success({ user: request.params.username, removed: true });
+    },
+  });
+
+  const secretOnly = (request: Parameters<typeof isSecureChannel>[0]): void => {
+    if (!isSecureChannel(request, options)) throw new KeyholdError("INSECURE_TRANSPORT", "This returns a secret, so it must be called over HTTPS or from this machine.");
+  };
+
+  app.get("/accounts/:username/accesshash", {
+    schema: { tags: ["Remote Access Key"], summary: "Read a WHM access hash with its Access Key Signature", params: UserParams, response: { 200: Success(RemoteAccessKey), ...errorResponses } },
+    handler: async (request) => {
+      secretOnly(request);
+      keyhold.accessHashes.requireEnabled();
+      return success(presentRemoteAccessKey(await keyhold.accessHashes.read(actorOf(request), request.params.username)));
+    },
+  });
+
+  app.post("/accounts/:username/accesshash", {
+    schema: { tags: ["Remote Access Key"], summary: "Generate a new WHM access hash; the old one stops working at once", params: UserParams, response: { 201: Success(RemoteAccessKey), ...errorResponses } },
+    handler: async (request, reply) => {
+      secretOnly(request);
+      keyhold.accessHashes.requireEnabled();
+      const view = await keyhold.accessHashes.generate(actorOf(request), request.params.username);
+      reply.code(201);
+      return success(presentRemoteAccessKey(view));
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import { Type } from "typebox";
+import { readAuditLog } from "../../../core/audit.js";
+import { SETTINGS, type SettingKey } from "../../../core/settings.js";
+import { KEYHOLD_VERSION } from "../../../version.js";
+import { actorOf } from "../../context.js";
+import type { RestApp, RestContext } from "../app.js";
+import { success } from "../present.js";
+import { AuditEntry, AuditQuery, Setting, Success, SystemStatus } from "../schemas.js";
+import { errorResponses } from "./common.js";
+
+export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestContext): void {
+  app.get("/system/status", {
+    schema: { tags: ["System"], summary: "Counts, version, uptime and store health", response: { 200: Success(SystemStatus), ...errorResponses } },
+    handler: async () => {
+      const counts = await keyhold.store.counts();
+      return success({
+        status: "ok",
+        version: KEYHOLD_VERSION,
+        uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
+        store: "ok",
+        count_accounts: counts.accounts,
+        count_resellers: counts.resellers,
+        count_tokens: counts.apiTokens,
+        count_access_hashes: counts.ipAccessHashes,
+        count_remote_access_keys: counts.accessHashes,
+      });
+    },
+  });
+
+  function settingsList() {
+    const current = keyhold.settings.get();
+    return SETTINGS.map((setting) => ({ key: setting.key, value: current[setting.key as SettingKey], default: setting.default, label: setting.label, help: setting.help }));
+  }
+
+  app.get("/settings", {
+    schema: { tags: ["Settings"], summary: "Tweak Settings and brute-force limits", response: { 200: Success(Type.Array(Setting)), ...errorResponses } },
+    handler: async () => success(settingsList()),
+  });
+
+  app.put("/settings/:key", {
+    schema: {
+      tags: ["Settings"],
+      summary: "Change a setting (root)",
+      params: Type.Object({ key: Type.String() }),
+      body: Type.Object({ value: Type.Union([Type.Integer(), Type.String()]) }),
+      response: { 200: Success(Setting), ...errorResponses },
+    },
+    handler: async (request) => {
+      await keyhold.settings.set(actorOf(request), request.params.key, String(request.body.value));
+      return success(settingsList().find((setting) => setting.key === request.params.key)!);
+    },
+  });
+
+  app.get("/audit", {
+    schema: { tags: ["Audit"], summary: "The audit log, newest first (root: all; others: their own actions)", querystring: AuditQuery, response: { 200: Success(Type.Array(AuditEntry)), ...errorResponses } },
+    handler: async (request) => {
+      const { limit, ...filter } = request.query;
+      const entries = await readAuditLog(keyhold.store, actorOf(request), { ...filter, limit: limit ?? 100 });
+      return success(entries.map((entry) => ({ ...entry, detail: { ...entry.detail } })));
+    },
+  });
+}
