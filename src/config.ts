@@ -11,6 +11,8 @@ export interface ServerConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly keyFile: string | undefined;
+  /** Redis for brute-force counters shared by several instances. */
+  readonly redisUrl: string | undefined;
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed. */
   readonly trustProxy: readonly string[];
   /** Lets secrets (new hashes and tokens) travel over plain HTTP to non-loopback clients. */
@@ -27,6 +29,7 @@ export interface ServeFlags {
   dataDir?: string;
   database?: string;
   keyFile?: string;
+  redis?: string;
   trustProxy?: string;
   insecureHttp?: boolean;
   logLevel?: string;
@@ -46,6 +49,7 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     dataDir: flags.dataDir ?? env.KEYHOLD_DATA_DIR ?? "./data",
     databaseUrl: flags.database ?? env.KEYHOLD_DATABASE_URL,
     keyFile: flags.keyFile ?? env.KEYHOLD_KEY_FILE,
+    redisUrl: flags.redis ?? env.KEYHOLD_REDIS_URL,
     trustProxy: splitList(flags.trustProxy ?? env.KEYHOLD_TRUST_PROXY ?? ""),
     insecureHttp: flags.insecureHttp === true || env.KEYHOLD_INSECURE_HTTP === "1",
     bodyLimit: 1024 * 1024,

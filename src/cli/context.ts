@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import { createKeyhold, type Keyhold } from "../core/keyhold.js";
 import { SecretBox, loadOrCreateKeyFile } from "../core/secret-box.js";
-import { openStore } from "../store/open.js";
+import { openBackend } from "../store/open.js";
+import { RedisAttemptStore } from "../store/redis-attempts.js";
 
 export interface StoreFlags {
   dataDir?: string;
@@ -33,10 +34,18 @@ export function resolveStoreLocation(flags: StoreFlags, env: NodeJS.ProcessEnv):
   };
 }
 
-export async function openKeyhold(location: StoreLocation): Promise<Keyhold> {
+export interface OpenOptions {
+  /** Shares brute-force counters through Redis. */
+  readonly redisUrl?: string | undefined;
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+export async function openKeyhold(location: StoreLocation, options: OpenOptions = {}): Promise<Keyhold> {
+  const onBackgroundError = options.onBackgroundError ?? ((error: unknown) => process.stderr.write(`keyhold: background task failed: ${String(error)}\n`));
   const secretBox = new SecretBox(loadOrCreateKeyFile(location.keyFile).key);
-  const store = await openStore(location.databaseUrl, location.dataDir);
-  return createKeyhold({ store, secretBox });
+  const { store, changes } = await openBackend(location.databaseUrl, location.dataDir, onBackgroundError);
+  const attempts = options.redisUrl === undefined || options.redisUrl === "" ? undefined : new RedisAttemptStore(options.redisUrl);
+  return createKeyhold({ store, secretBox, changes, onBackgroundError, ...(attempts === undefined ? {} : { attempts }) });
 }
 
 /** Opens the store for one command and closes it whatever happens. */

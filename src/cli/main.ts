@@ -7,6 +7,7 @@ import { accountCommand } from "./commands/account.js";
 import { auditCommand } from "./commands/audit.js";
 import { convertCommand } from "./commands/convert.js";
 import { importCpanelCommand } from "./commands/import-cpanel.js";
+import { migrateStoreCommand } from "./commands/migrate-store.js";
 import { serveCommand } from "./commands/serve.js";
 import { settingsCommand } from "./commands/settings.js";
 
@@ -19,7 +20,7 @@ function program(): Command {
     .version(KEYHOLD_VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), auditCommand(), convertCommand(), importCpanelCommand()]) {
+  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), auditCommand(), convertCommand(), importCpanelCommand(), migrateStoreCommand()]) {
     root.addCommand(command);
   }
   // Subcommands report usage errors through the same override, so they exit 2 as well.

@@ -12,7 +12,7 @@ export type Lockout = { readonly scope: "ip" | "account"; readonly retryAfterSec
 export interface AttemptStore {
   /** Adds a failure at `now` and returns the failures within each window, newest last. */
   addFailure(key: string, now: number, windowsMs: readonly number[]): Promise<number[]>;
-  block(key: string, until: number): Promise<void>;
+  block(key: string, until: number, now: number): Promise<void>;
   blockedUntil(key: string, now: number): Promise<number | null>;
   close(): Promise<void>;
 }
@@ -48,13 +48,13 @@ export class BruteForceGuard {
       const ipWindow = settings.ip_brute_force_period_mins * MINUTE;
       const lookback = settings.lookback_period_min * MINUTE;
       const [recent = 0, longTerm = 0] = await this.attempts.addFailure(ipKey(ip), now, [ipWindow, lookback]);
-      if (longTerm >= settings.mark_as_brute) await this.attempts.block(ipKey(ip), now + ONE_DAY);
-      else if (recent >= settings.max_failures_byip) await this.attempts.block(ipKey(ip), now + ipWindow);
+      if (longTerm >= settings.mark_as_brute) await this.attempts.block(ipKey(ip), now + ONE_DAY, now);
+      else if (recent >= settings.max_failures_byip) await this.attempts.block(ipKey(ip), now + ipWindow, now);
     }
     if (username !== null && settings.username_based_protection === 1) {
       const window = settings.brute_force_period_mins * MINUTE;
       const [recent = 0] = await this.attempts.addFailure(accountKey(username), now, [window]);
-      if (recent >= settings.max_failures) await this.attempts.block(accountKey(username), now + window);
+      if (recent >= settings.max_failures) await this.attempts.block(accountKey(username), now + window, now);
     }
   }
 
@@ -95,7 +95,7 @@ export class MemoryAttemptStore implements AttemptStore {
     return windowsMs.map((window) => kept.filter((at) => at > now - window).length);
   }
 
-  async block(key: string, until: number): Promise<void> {
+  async block(key: string, until: number, _now: number): Promise<void> {
     this.blocks.set(key, Math.max(until, this.blocks.get(key) ?? 0));
     evictOldest(this.blocks);
   }

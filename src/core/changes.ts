@@ -6,7 +6,9 @@ export type Change =
   | { readonly kind: "account"; readonly accountId: string; readonly username: string }
   | { readonly kind: "credentials"; readonly accountId: string }
   | { readonly kind: "session"; readonly digest: string }
-  | { readonly kind: "settings" };
+  | { readonly kind: "settings" }
+  /** Changes may have been missed (another process wrote, or the feed lost its connection): drop everything. */
+  | { readonly kind: "resync" };
 
 export type ChangeListener = (change: Change) => void;
 

@@ -106,6 +106,9 @@ export class Directory {
         break;
       case "settings":
         break;
+      case "resync":
+        this.clear();
+        break;
     }
   }
 

@@ -14,7 +14,7 @@ export class SettingsService {
     private current: Settings,
   ) {
     changes.subscribe((change) => {
-      if (change.kind === "settings") void this.reload();
+      if (change.kind === "settings" || change.kind === "resync") void this.reload();
     });
   }
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { HTTP_STATUS, KeyholdError, type ErrorCode } from "../core/errors.js";
+import { isUnavailableError } from "../store/errors.js";
 import { whmFailure } from "./whm/envelope.js";
 
 /** Which API a URL belongs to decides the envelope its errors are written in. */
@@ -38,6 +39,9 @@ export function toKeyholdError(error: unknown): KeyholdError {
     return new KeyholdError(code, message);
   }
   if (error instanceof SyntaxError) return new KeyholdError("INVALID_ARGUMENT", "The request body is not valid JSON.");
+  if (isUnavailableError(error)) {
+    return new KeyholdError("UNAVAILABLE", "The database is unavailable right now; the request was not served. Try again shortly.", { retryAfterSeconds: 5, cause: error });
+  }
   return new KeyholdError("INTERNAL", "Internal server error.", { cause: error });
 }
 
@@ -55,7 +59,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler(function handleError(error, request, reply) {
     const keyholdError = toKeyholdError(error);
     // Only failures of our own are logged; client mistakes are answered, not logged.
-    if (HTTP_STATUS[keyholdError.code] >= 500) request.log.error({ err: keyholdError.cause ?? error }, "request failed");
+    if (keyholdError.code === "UNAVAILABLE") request.log.warn({ err: keyholdError.cause ?? error }, "database unavailable");
+    else if (HTTP_STATUS[keyholdError.code] >= 500) request.log.error({ err: keyholdError.cause ?? error }, "request failed");
     return sendError(request, reply, keyholdError);
   });
   app.setNotFoundHandler(function handleNotFound(request, reply) {

@@ -357,6 +357,12 @@ export class KyselyStore implements Store {
     return Number(row.n);
   }
 
+  async eraseAllData(): Promise<void> {
+    for (const table of ["audit_log", "settings", "sessions", "ip_access_hashes", "api_tokens", "access_hashes", "accounts"] as const) {
+      await this.db.deleteFrom(table).execute();
+    }
+  }
+
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
     return (this.db as Kysely<Database>).transaction().execute((trx) => work(new KyselyStore(trx)));

@@ -46,6 +46,8 @@ export interface Store {
   recordUsage(updates: readonly UsageUpdate[]): Promise<void>;
 
   counts(): Promise<StoreCounts>;
+  /** Empties every table; only `migrate-store --force` calls it, inside the copy's transaction. */
+  eraseAllData(): Promise<void>;
   /** Runs `work` atomically: every write through the given store commits together or not at all. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

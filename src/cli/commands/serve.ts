@@ -18,12 +18,16 @@ export function serveCommand(): Command {
     .option("--data-dir <dir>", "data directory (env KEYHOLD_DATA_DIR)")
     .option("--database <url>", "database URL; default: SQLite in the data directory (env KEYHOLD_DATABASE_URL)")
     .option("--key-file <path>", "encryption key file; default: keyhold.key in the data directory (env KEYHOLD_KEY_FILE)")
+    .option("--redis <url>", "Redis URL for brute-force counters shared by several instances (env KEYHOLD_REDIS_URL)")
     .option("--trust-proxy <list>", "comma-separated addresses/CIDRs of reverse proxies to believe X-Forwarded-* from (env KEYHOLD_TRUST_PROXY)")
     .option("--insecure-http", "allow new secrets to be sent over plain HTTP to non-loopback clients (env KEYHOLD_INSECURE_HTTP=1)")
     .option("--log-level <level>", "fatal, error, warn, info, debug (env KEYHOLD_LOG_LEVEL)")
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, process.env);
-      const keyhold = await openKeyhold({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile ?? join(config.dataDir, "keyhold.key") });
+      const keyhold = await openKeyhold(
+        { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile ?? join(config.dataDir, "keyhold.key") },
+        { redisUrl: config.redisUrl },
+      );
 
       const envPassword = process.env.KEYHOLD_ROOT_PASSWORD;
       const rootPassword = envPassword !== undefined && envPassword !== "" ? envPassword : randomBytes(18).toString("base64url");

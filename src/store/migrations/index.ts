@@ -18,8 +18,15 @@ const provider: MigrationProvider = {
  * Brings the schema up to date. Kysely's migrator takes a lock (a table lock on SQLite, an
  * advisory lock on PostgreSQL), so instances starting together apply each migration once.
  */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider, migrationTableName: "keyhold_migrations", migrationLockTableName: "keyhold_migrations_lock" });
+export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: "keyhold_migrations",
+    migrationLockTableName: "keyhold_migrations_lock",
+    // Named on PostgreSQL: Kysely otherwise finds the bookkeeping tables of another schema in the same database.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error !== undefined || failed !== undefined) {

@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const PROJECT = fileURLToPath(new URL("..", import.meta.url));
+export const CLI = join(PROJECT, "dist", "src", "cli", "main.js");
+
+export interface ServerProcess {
+  readonly base: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** The environment without the caller's KEYHOLD_* settings, so tests see only what they set. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("KEYHOLD_")));
+  return { ...env, ...extra };
+}
+
+/**
+ * Starts `keyhold serve` as a real process on an ephemeral port and resolves once it announces
+ * its address (no sleeping); rejects at once if it exits first.
+ */
+export async function startServer(args: readonly string[], env: Record<string, string>): Promise<ServerProcess> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { cwd: PROJECT, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const base = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = /^Keyhold listening on (https?:\/\/[^\s]+)$/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(([code, signal]) => reject(new Error(`keyhold serve exited (${code ?? signal}) before listening:\n${stderr}`)));
+  });
+  return {
+    base,
+    child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
