@@ -52,6 +52,9 @@ export async function openKeyhold(location: StoreLocation, options: OpenOptions 
 export async function withKeyhold<T>(flags: StoreFlags, work: (keyhold: Keyhold) => Promise<T>): Promise<T> {
   const keyhold = await openKeyhold(resolveStoreLocation(flags, process.env));
   try {
+    // Accounts belong to root; a store first opened here has it too (without a password until
+    // `serve` sets one or `account passwd root`).
+    await keyhold.accounts.ensureRoot(null);
     return await work(keyhold);
   } finally {
     await keyhold.close();

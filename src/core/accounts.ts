@@ -35,12 +35,25 @@ export class AccountService {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates `root` on a new store. Returns false when it already exists. */
+  /**
+   * Makes sure `root` exists. With a password, it also gives a password to a root that has none
+   * (a store first opened by the CLI, before any `serve`). Returns true when it set the password
+   * (or created root), so the caller knows whether to show a generated one.
+   */
   async ensureRoot(password: string | null): Promise<boolean> {
-    if ((await this.store.getAccountByUsername(ROOT_USERNAME)) !== null) return false;
     if (password !== null) assertAcceptablePassword(password);
+    const existing = await this.store.getAccountByUsername(ROOT_USERNAME);
     const now = this.clock.now();
     const passwordHash = password === null ? null : await hashPassword(password);
+    if (existing !== null) {
+      if (existing.passwordHash !== null || passwordHash === null) return false;
+      await this.store.transaction(async (tx) => {
+        await tx.updateAccount(existing.id, { passwordHash, updatedAt: now });
+        await tx.appendAudit(auditRecord(now, { username: "keyhold", ip: "local" }, "account.password", ROOT_USERNAME));
+      });
+      await this.announce(existing);
+      return true;
+    }
     try {
       await this.store.transaction(async (tx) => {
         await tx.insertAccount({ id: newId("acct", now), username: ROOT_USERNAME, role: "root", owner: ROOT_USERNAME, domain: null, acls: ["all"], passwordHash, createdAt: now });

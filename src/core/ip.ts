@@ -70,6 +70,10 @@ export function parseRange(text: string): IpRange | null {
   const network = (v4 ?? v6)!;
   const hostBits = BigInt(bits - prefix);
   if ((network & ((1n << hostBits) - 1n)) !== 0n) return null;
+  // An IPv4-mapped entry (::ffff:192.0.2.1) is the IPv4 address it carries, as clients are.
+  if (version === 6 && network >> 32n === MAPPED_PREFIX >> 32n && prefix >= 96) {
+    return { version: 4, network: network & 0xffffffffn, prefix: prefix - 96 };
+  }
   return { version, network, prefix };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { KeyholdError } from "../core/errors.js";
 import type { Keyhold } from "../core/keyhold.js";
 import { SESSION_TTL_MS } from "../core/sessions.js";
+import { refusal } from "./authenticate.js";
 import { SESSION_COOKIE, rejectControlCharacters } from "./credentials.js";
 
 interface LoginRoute {
@@ -27,10 +28,7 @@ export function registerLoginRoutes(app: FastifyInstance, keyhold: Keyhold): voi
     if (username === "" || password === "") throw new KeyholdError("INVALID_ARGUMENT", "Give “user” and “pass” to log in.");
     const outcome = await keyhold.verifier.verify({ scheme: "password", username, password }, { ip: request.ip });
     if (!outcome.valid) {
-      if (outcome.code === "LOCKED_OUT") {
-        const seconds = outcome.retryAfterSeconds ?? 60;
-        throw new KeyholdError("RATE_LIMITED", `Too many failed logins: try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
-      }
+      if (outcome.code === "LOCKED_OUT") throw refusal(outcome);
       reply.code(401);
       return { status: 0, message: "invalid_login", reason: "The login is invalid." };
     }

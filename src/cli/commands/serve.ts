@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveServerConfig, type ServeFlags } from "../../config.js";
-import { buildServer } from "../../http/server.js";
 import { openKeyhold } from "../context.js";
 
 const SESSION_PRUNE_INTERVAL_MS = 60 * 60_000;
@@ -33,12 +32,14 @@ export function serveCommand(): Command {
       const rootPassword = envPassword !== undefined && envPassword !== "" ? envPassword : randomBytes(18).toString("base64url");
       if (await keyhold.accounts.ensureRoot(rootPassword)) {
         if (envPassword === undefined || envPassword === "") {
-          process.stdout.write(`Created the root account. Its password, shown only this once: ${rootPassword}\n`);
+          process.stdout.write(`Set up the root account. Its password, shown only this once: ${rootPassword}\n`);
         } else {
-          process.stdout.write("Created the root account with the password from KEYHOLD_ROOT_PASSWORD.\n");
+          process.stdout.write("Set up the root account with the password from KEYHOLD_ROOT_PASSWORD.\n");
         }
       }
 
+      // Loaded here, not at the top: every other command would otherwise pay for loading the server.
+      const { buildServer } = await import("../../http/server.js");
       const https = config.tls === null ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
       const app = buildServer(keyhold, config, https === undefined ? {} : { https });
       const pruner = setInterval(() => {

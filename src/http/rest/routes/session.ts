@@ -1,5 +1,6 @@
 import { KeyholdError } from "../../../core/errors.js";
 import { SESSION_TTL_MS } from "../../../core/sessions.js";
+import { refusal } from "../../authenticate.js";
 import { SESSION_COOKIE, rejectControlCharacters } from "../../credentials.js";
 import type { RestApp, RestContext } from "../app.js";
 import { success } from "../present.js";
@@ -18,10 +19,7 @@ export function registerSessionRoutes(app: RestApp, { keyhold }: RestContext): v
       rejectControlCharacters(request.body.user, "user");
       const outcome = await keyhold.verifier.verify({ scheme: "password", username: request.body.user, password: request.body.pass }, { ip: request.ip });
       if (!outcome.valid) {
-        if (outcome.code === "LOCKED_OUT") {
-          const seconds = outcome.retryAfterSeconds ?? 60;
-          throw new KeyholdError("RATE_LIMITED", `Too many failed logins: try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
-        }
+        if (outcome.code === "LOCKED_OUT") throw refusal(outcome);
         throw new KeyholdError("UNAUTHENTICATED", "The login is invalid.");
       }
       const { account, acls } = outcome.identity;
