@@ -19,6 +19,11 @@ export interface ServerConfig {
   readonly insecureHttp: boolean;
   readonly bodyLimit: number;
   readonly logLevel: string;
+  /** Gateway mode: the application to forward authenticated requests to. */
+  readonly upstream: string | undefined;
+  readonly mount: string;
+  /** A JSON file of path/method → required ACL rules for auth_request and the gateway. */
+  readonly authRulesFile: string | undefined;
 }
 
 export interface ServeFlags {
@@ -33,6 +38,9 @@ export interface ServeFlags {
   trustProxy?: string;
   insecureHttp?: boolean;
   logLevel?: string;
+  upstream?: string;
+  mount?: string;
+  authRules?: string;
 }
 
 export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
@@ -54,6 +62,9 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     insecureHttp: flags.insecureHttp === true || env.KEYHOLD_INSECURE_HTTP === "1",
     bodyLimit: 1024 * 1024,
     logLevel: flags.logLevel ?? env.KEYHOLD_LOG_LEVEL ?? "info",
+    upstream: parseUpstream(flags.upstream ?? env.KEYHOLD_UPSTREAM),
+    mount: parseMount(flags.mount ?? env.KEYHOLD_MOUNT ?? "/"),
+    authRulesFile: flags.authRules ?? env.KEYHOLD_AUTH_RULES,
   };
 }
 
@@ -68,4 +79,21 @@ function splitList(text: string): string[] {
     .split(",")
     .map((entry) => entry.trim())
     .filter((entry) => entry !== "");
+}
+
+function parseUpstream(text: string | undefined): string | undefined {
+  if (text === undefined || text === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidArgument(`Invalid upstream “${text}”: give a URL such as http://127.0.0.1:8080.`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw invalidArgument(`Invalid upstream “${text}”: use http:// or https://.`);
+  return url.toString().replace(/\/$/, "");
+}
+
+function parseMount(text: string): string {
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(text)) throw invalidArgument(`Invalid mount “${text}”: give a path such as /app.`);
+  return text;
 }

@@ -14,6 +14,7 @@ export type ErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "RATE_LIMITED"
+  | "BAD_GATEWAY"
   | "UNAVAILABLE"
   | "INTERNAL";
 
@@ -29,6 +30,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  BAD_GATEWAY: 502,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };

@@ -3,11 +3,20 @@ import { HTTP_STATUS, KeyholdError, type ErrorCode } from "../core/errors.js";
 import { isUnavailableError } from "../store/errors.js";
 import { whmFailure } from "./whm/envelope.js";
 
-/** Which API a URL belongs to decides the envelope its errors are written in. */
+/** Which API a request belongs to decides the envelope its errors are written in. */
 export type ApiFamily = "whm" | "rest";
 
-export function apiFamilyOf(url: string): ApiFamily {
-  return url.startsWith("/api/") ? "rest" : "whm";
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The envelope of this route's errors, where its URL does not tell (gateway, auth_request). */
+    envelope?: ApiFamily;
+  }
+}
+
+export function apiFamilyOf(request: FastifyRequest): ApiFamily {
+  const configured = request.routeOptions.config?.envelope;
+  if (configured !== undefined) return configured;
+  return request.url.startsWith("/api/") || request.url.startsWith("/auth/") ? "rest" : "whm";
 }
 
 /** PUQ's envelope: `{error, msg, status}`. */
@@ -48,9 +57,10 @@ export function toKeyholdError(error: unknown): KeyholdError {
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: KeyholdError): FastifyReply {
   const status = HTTP_STATUS[error.code];
   if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
-  if (error.code === "UNAUTHENTICATED" && apiFamilyOf(request.url) === "whm") reply.header("www-authenticate", 'Basic realm="Keyhold WHM API"');
+  const family = apiFamilyOf(request);
+  if (error.code === "UNAUTHENTICATED" && family === "whm") reply.header("www-authenticate", 'Basic realm="Keyhold WHM API"');
   reply.code(status);
-  if (apiFamilyOf(request.url) === "rest") return reply.send(restFailure(error.message));
+  if (family === "rest") return reply.send(restFailure(error.message));
   const command = /\/json-api\/([^/?]+)/.exec(request.url)?.[1] ?? null;
   return reply.send(whmFailure(command, error.message));
 }

@@ -6,6 +6,9 @@ import { KEYHOLD_VERSION } from "../version.js";
 import type { HttpOptions } from "./context.js";
 import { installErrorHandlers } from "./errors.js";
 import { parseFormBody } from "./forms.js";
+import { AccessRules } from "../core/access-rules.js";
+import { registerForwardAuth } from "./forward-auth.js";
+import { registerGateway } from "./gateway.js";
 import { registerLoginRoutes } from "./login.js";
 import { registerRestApi } from "./rest/plugin.js";
 import { registerWhmRoutes } from "./whm/routes.js";
@@ -15,6 +18,10 @@ const HEADER_CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 export interface ServerParts {
   readonly https?: { cert: Buffer; key: Buffer };
+  /** Which privileges requests to a protected application need (auth_request and gateway). */
+  readonly rules?: AccessRules;
+  /** Gateway mode: forward authenticated requests under a mount to an upstream application. */
+  readonly gateway?: { readonly upstream: string; readonly mount: string };
 }
 
 export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: ServerParts = {}): FastifyInstance {
@@ -50,23 +57,30 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
     }
   });
 
-  // Form bodies for both APIs; cPanel::PublicAPI sends WHM calls with no Content-Type at all.
-  app.addContentTypeParser(["application/x-www-form-urlencoded", "*"], { parseAs: "string" }, function parseForm(_request, body, done) {
-    try {
-      done(null, parseFormBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
-
   installErrorHandlers(app);
   app.get("/healthz", async function health() {
     return { status: "ok", version: KEYHOLD_VERSION };
   });
   app.register(async function routes(scope) {
+    // Form bodies for both APIs; cPanel::PublicAPI sends WHM calls with no Content-Type at all.
+    // Scoped here so the gateway, a sibling scope, streams bodies through untouched.
+    scope.addContentTypeParser(["application/x-www-form-urlencoded", "*"], { parseAs: "string" }, function parseForm(_request, body, done) {
+      try {
+        done(null, parseFormBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
     await registerRestApi(scope, keyhold, options);
     registerLoginRoutes(scope, keyhold);
     registerWhmRoutes(scope, keyhold, options);
+    registerForwardAuth(scope, keyhold, options, parts.rules ?? AccessRules.none());
   });
+  const gateway = parts.gateway;
+  if (gateway !== undefined) {
+    app.register(async function protectedApplication(scope) {
+      await registerGateway(scope, keyhold, { ...gateway, rules: parts.rules ?? AccessRules.none() });
+    });
+  }
   return app;
 }

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveServerConfig, type ServeFlags } from "../../config.js";
+import { AccessRules } from "../../core/access-rules.js";
 import { openKeyhold } from "../context.js";
 
 const SESSION_PRUNE_INTERVAL_MS = 60 * 60_000;
@@ -20,9 +21,13 @@ export function serveCommand(): Command {
     .option("--redis <url>", "Redis URL for brute-force counters shared by several instances (env KEYHOLD_REDIS_URL)")
     .option("--trust-proxy <list>", "comma-separated addresses/CIDRs of reverse proxies to believe X-Forwarded-* from (env KEYHOLD_TRUST_PROXY)")
     .option("--insecure-http", "allow new secrets to be sent over plain HTTP to non-loopback clients (env KEYHOLD_INSECURE_HTTP=1)")
+    .option("--upstream <url>", "gateway mode: forward authenticated requests to this application (env KEYHOLD_UPSTREAM)")
+    .option("--mount <prefix>", "gateway mode: the path prefix to protect and forward, removed on the way (default /) (env KEYHOLD_MOUNT)")
+    .option("--auth-rules <file>", "JSON rules of the ACLs each path prefix and method needs, for auth_request and the gateway (env KEYHOLD_AUTH_RULES)")
     .option("--log-level <level>", "fatal, error, warn, info, debug (env KEYHOLD_LOG_LEVEL)")
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, process.env);
+      const rules = config.authRulesFile === undefined ? AccessRules.none() : AccessRules.fromFile(config.authRulesFile);
       const keyhold = await openKeyhold(
         { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile ?? join(config.dataDir, "keyhold.key") },
         { redisUrl: config.redisUrl },
@@ -41,7 +46,11 @@ export function serveCommand(): Command {
       // Loaded here, not at the top: every other command would otherwise pay for loading the server.
       const { buildServer } = await import("../../http/server.js");
       const https = config.tls === null ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-      const app = buildServer(keyhold, config, https === undefined ? {} : { https });
+      const app = buildServer(keyhold, config, {
+        rules,
+        ...(https === undefined ? {} : { https }),
+        ...(config.upstream === undefined ? {} : { gateway: { upstream: config.upstream, mount: config.mount } }),
+      });
       const pruner = setInterval(() => {
         keyhold.sessions.pruneExpired().catch((error: unknown) => app.log.error({ err: error }, "pruning expired sessions failed"));
       }, SESSION_PRUNE_INTERVAL_MS);

@@ -12,6 +12,7 @@ import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerSessionRoutes } from "./routes/session.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
+import { registerVerifyRoute } from "./routes/verify.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -80,6 +81,7 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
       registerAccessHashRoutes(api, context);
       registerAccountRoutes(api, context);
       registerTokenRoutes(api, context);
+      registerVerifyRoute(api, context);
 
       // A known path with a method it does not serve is 405, not 404.
       for (const [url, methods] of [...methodsByUrl]) {
