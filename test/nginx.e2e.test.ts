@@ -171,4 +171,16 @@ describe("nginx auth_request in front of an application, asking Keyhold", { time
     expect(headers.cookie).toBeUndefined();
     expect(JSON.stringify(seen)).not.toContain(hash);
   });
+
+  // Last: it blocks this machine's address at Keyhold for the rest of the run.
+  it("passes a brute-force lockout on as 429 with Retry-After", async () => {
+    // The refusals of the tests above count too: at most five failures in all before the block.
+    const statuses: number[] = [];
+    for (let i = 0; i < 5 && !statuses.includes(429); i++) statuses.push((await throughNginx({ authorization: `whm root:WRONG${i}` })).status);
+    expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+    const response = await fetch(`${front}/orders/42`, { headers: { authorization: basic } });
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await response.json()).toMatchObject({ msg: "", status: "error" });
+  });
 });
