@@ -448,6 +448,16 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         expect(await store.findSessionByDigest(session.digest)).toBeNull();
       });
 
+      it("ends every session of one account and keeps the others'", async () => {
+        const [account, other] = [await addAccount(), await addAccount()];
+        const sessions = [newSession(account.id), newSession(account.id)];
+        const kept = newSession(other.id);
+        for (const session of [...sessions, kept]) await store.insertSession(session);
+        await store.deleteAccountSessions(account.id);
+        for (const session of sessions) expect(await store.findSessionByDigest(session.digest)).toBeNull();
+        expect(await store.findSessionByDigest(kept.digest)).toEqual(kept);
+      });
+
       it("deletes the sessions expired at a given time and counts them", async () => {
         const account = await addAccount();
         // Times near the epoch, so sessions other tests keep in a shared database are never due.

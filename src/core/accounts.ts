@@ -213,6 +213,8 @@ export class AccountService {
     const now = this.clock.now();
     await this.store.transaction(async (tx) => {
       await tx.updateAccount(target.id, { passwordHash, updatedAt: now });
+      // Whoever knew the old password may hold a session; a new password ends them all.
+      await tx.deleteAccountSessions(target.id);
       await tx.appendAudit(auditRecord(now, actor, "account.password", target.username));
     });
     await this.announce(target);

@@ -272,6 +272,10 @@ export class KyselyStore implements Store {
     await this.db.deleteFrom("sessions").where("id", "=", id).execute();
   }
 
+  async deleteAccountSessions(accountId: string): Promise<void> {
+    await this.db.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+  }
+
   async deleteExpiredSessions(now: number): Promise<number> {
     const result = await this.db.deleteFrom("sessions").where("expires_at", "<=", now).executeTakeFirst();
     return Number(result.numDeletedRows);

@@ -34,6 +34,8 @@ export interface Store {
   insertSession(session: SessionRecord): Promise<void>;
   findSessionByDigest(digest: string): Promise<SessionRecord | null>;
   deleteSession(id: string): Promise<void>;
+  /** Ends every session of an account (its password changed). */
+  deleteAccountSessions(accountId: string): Promise<void>;
   deleteExpiredSessions(now: number): Promise<number>;
 
   getSettings(): Promise<Map<string, string>>;
