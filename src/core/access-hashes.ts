@@ -53,14 +53,12 @@ export class AccessHashService {
     const accesshash = this.secretBox.open(record.sealed, target.id);
     // Only a different key file (or an altered row) makes this fail; the operator must act.
     if (accesshash === null) throw new KeyholdError("INTERNAL", "There was a problem loading the accesshash.");
-    const pending = this.usage.pendingUse(target.id);
     return {
       user: target.username,
       accesshash,
       signature: accessKeySignature(accesshash),
       createdAt: record.createdAt,
-      lastUsedAt: pending?.at ?? record.lastUsedAt,
-      lastUsedIp: pending?.ip ?? record.lastUsedIp,
+      ...this.usage.lastUse(target.id, record),
     };
   }
 

@@ -33,49 +33,40 @@ export class Directory {
   }
 
   async accountByUsername(username: string): Promise<AccountRecord | null> {
-    const cached = this.accountsByName.get(username);
-    if (cached !== undefined) return cached;
-    const generation = this.generation;
-    const account = await this.store.getAccountByUsername(username);
-    if (account !== null && generation === this.generation) this.remember(account);
-    return account;
+    return this.cached(this.accountsByName, username, () => this.store.getAccountByUsername(username), (account) => this.remember(account));
   }
 
   async accountById(id: string): Promise<AccountRecord | null> {
-    const cached = this.accountsById.get(id);
-    if (cached !== undefined) return cached;
-    const generation = this.generation;
-    const account = await this.store.getAccountById(id);
-    if (account !== null && generation === this.generation) this.remember(account);
-    return account;
+    return this.cached(this.accountsById, id, () => this.store.getAccountById(id), (account) => this.remember(account));
   }
 
   async credentials(accountId: string): Promise<CredentialIndex> {
-    const cached = this.credentialIndexes.get(accountId);
-    if (cached !== undefined) return cached;
-    const generation = this.generation;
-    const [tokens, accessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
-    const index: CredentialIndex = { tokens: new Map(tokens.map((token) => [token.digest, token])), accessHash };
-    if (generation === this.generation) setBounded(this.credentialIndexes, accountId, index);
-    return index;
+    const index = await this.cached(this.credentialIndexes, accountId, async () => {
+      const [tokens, accessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
+      return { tokens: new Map(tokens.map((token) => [token.digest, token])), accessHash };
+    });
+    return index!;
   }
 
   async ipAccessHash(digest: string): Promise<IpAccessHashRecord | null> {
-    const cached = this.ipAccessHashes.get(digest);
-    if (cached !== undefined) return cached;
-    const generation = this.generation;
-    const record = await this.store.findIpAccessHashByDigest(digest);
-    if (record !== null && generation === this.generation) setBounded(this.ipAccessHashes, digest, record);
-    return record;
+    return this.cached(this.ipAccessHashes, digest, () => this.store.findIpAccessHashByDigest(digest));
   }
 
   async session(digest: string): Promise<SessionRecord | null> {
-    const cached = this.sessions.get(digest);
-    if (cached !== undefined) return cached;
+    return this.cached(this.sessions, digest, () => this.store.findSessionByDigest(digest));
+  }
+
+  /**
+   * The cached value, or the loaded one, which is kept unless a change arrived while it loaded
+   * (it may predate the change). Misses are not kept: they cost memory an attacker controls.
+   */
+  private async cached<K, V>(map: Map<K, V>, key: K, load: () => Promise<V | null>, keep: (value: V) => void = (value) => setBounded(map, key, value)): Promise<V | null> {
+    const hit = map.get(key);
+    if (hit !== undefined) return hit;
     const generation = this.generation;
-    const session = await this.store.findSessionByDigest(digest);
-    if (session !== null && generation === this.generation) setBounded(this.sessions, digest, session);
-    return session;
+    const value = await load();
+    if (value !== null && generation === this.generation) keep(value);
+    return value;
   }
 
   close(): void {

@@ -168,7 +168,6 @@ export class IpAccessHashService {
   }
 
   private view(owner: AccountRecord, record: IpAccessHashRecord): IpAccessHashView {
-    const pending = this.usage.pendingUse(record.id);
     return {
       id: record.id,
       user: owner.username,
@@ -178,8 +177,7 @@ export class IpAccessHashService {
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       expired: record.expiresAt !== null && record.expiresAt <= this.clock.now(),
-      lastUsedAt: pending?.at ?? record.lastUsedAt,
-      lastUsedIp: pending?.ip ?? record.lastUsedIp,
+      ...this.usage.lastUse(record.id, record),
     };
   }
 

@@ -230,7 +230,6 @@ export class TokenService {
   }
 
   private view(owner: Account, record: ApiTokenRecord): TokenView {
-    const pending = this.usage.pendingUse(record.id);
     return {
       id: record.id,
       owner: owner.username,
@@ -241,8 +240,7 @@ export class TokenService {
       acls: record.acls,
       effectiveAcls: tokenAcls(owner, record),
       whitelistIps: record.whitelistIps,
-      lastUsedAt: pending?.at ?? record.lastUsedAt,
-      lastUsedIp: pending?.ip ?? record.lastUsedIp,
+      ...this.usage.lastUse(record.id, record),
       origin: record.origin,
     };
   }

@@ -3,8 +3,8 @@ import type { CredentialKind, Store, UsageUpdate } from "../store/store.js";
 type PendingUse = { -readonly [K in keyof UsageUpdate]: UsageUpdate[K] };
 
 export interface LastUse {
-  readonly at: number;
-  readonly ip: string;
+  readonly lastUsedAt: number | null;
+  readonly lastUsedIp: string | null;
 }
 
 /**
@@ -37,9 +37,11 @@ export class UsageRecorder {
     }
   }
 
-  pendingUse(id: string): LastUse | null {
+  /** The credential's last use: a pending one, newer than what the store holds, wins. */
+  lastUse(id: string, stored: LastUse): LastUse {
     const update = this.pending.get(id);
-    return update === undefined ? null : { at: update.at, ip: update.ip };
+    // Copied field by field: `stored` is often a whole record, whose digests must not ride along.
+    return update === undefined ? { lastUsedAt: stored.lastUsedAt, lastUsedIp: stored.lastUsedIp } : { lastUsedAt: update.at, lastUsedIp: update.ip };
   }
 
   /** Writes what is pending; concurrent calls queue behind each other rather than interleave. */
