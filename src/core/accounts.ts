@@ -27,6 +27,14 @@ export interface NewAccountInput {
   readonly owner?: string;
 }
 
+/** Changes to one account made together (the REST API's PUT). */
+export interface AccountEdit {
+  readonly reseller?: boolean;
+  readonly acls?: readonly string[];
+  readonly suspended?: boolean;
+  readonly password?: string;
+}
+
 /** Account management with WHM's rules of who may act on whom. */
 export class AccountService {
   constructor(
@@ -203,11 +211,7 @@ export class AccountService {
 
   async setPassword(actor: Actor, username: string, password: string): Promise<void> {
     const target = await this.require(username);
-    if (target.username !== actor.username) {
-      requireAcl(actor, "passwd");
-      if (target.role === "root") throw forbidden("Only root can change root's password.");
-      this.requireControl(actor, target);
-    }
+    this.requireMaySetPassword(actor, target);
     assertAcceptablePassword(password);
     const passwordHash = await hashPassword(password);
     const now = this.clock.now();
@@ -223,9 +227,7 @@ export class AccountService {
   async setSuspended(actor: Actor, username: string, suspended: boolean): Promise<Account> {
     requireAcl(actor, "suspend-acct");
     const target = await this.require(username);
-    if (target.role === "root") throw forbidden("The root account cannot be suspended.");
-    if (target.username === actor.username) throw forbidden("You cannot suspend your own account.");
-    this.requireControl(actor, target);
+    this.requireMaySuspend(actor, target);
     const now = this.clock.now();
     await this.store.transaction(async (tx) => {
       await tx.updateAccount(target.id, { suspended, updatedAt: now });
@@ -235,11 +237,43 @@ export class AccountService {
     return this.require(username);
   }
 
+  /**
+   * Throws what setupReseller/unsetupReseller, setAcls, setSuspended and setPassword would throw
+   * for this edit, without writing anything: an edit of several fields calls this first so it is
+   * applied whole or refused whole, never half done.
+   */
+  async assertMayEdit(actor: Actor, username: string, edit: AccountEdit): Promise<void> {
+    if (edit.password !== undefined) assertAcceptablePassword(edit.password);
+    const unknown = (edit.acls ?? []).filter((acl) => !isKnownAcl(acl));
+    if (unknown.length > 0) throw invalidArgument(`Invalid ACL(s) specified: ${unknown.map(printable).join(", ")}`);
+    if (edit.reseller !== undefined || edit.acls !== undefined) requireRootLevel(actor);
+    if (edit.suspended !== undefined) requireAcl(actor, "suspend-acct");
+    const target = await this.require(username);
+    if (edit.reseller === true && target.role === "root") throw invalidArgument("The root account cannot be made a reseller.");
+    if (edit.reseller === false && target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
+    if (edit.acls !== undefined && !(edit.reseller ?? target.role === "reseller")) throw invalidArgument(`“${target.username}” is not a reseller.`);
+    if (edit.suspended !== undefined) this.requireMaySuspend(actor, target);
+    if (edit.password !== undefined) this.requireMaySetPassword(actor, target);
+  }
+
   /** The account, or a NOT_FOUND error naming it. */
   async require(username: string): Promise<AccountRecord> {
     const account = isValidUsername(username) ? await this.store.getAccountByUsername(username) : null;
     if (account === null) throw notFound(`The account “${printable(username)}” does not exist.`);
     return account;
+  }
+
+  private requireMaySuspend(actor: Actor, target: Account): void {
+    if (target.role === "root") throw forbidden("The root account cannot be suspended.");
+    if (target.username === actor.username) throw forbidden("You cannot suspend your own account.");
+    this.requireControl(actor, target);
+  }
+
+  private requireMaySetPassword(actor: Actor, target: Account): void {
+    if (target.username === actor.username) return;
+    requireAcl(actor, "passwd");
+    if (target.role === "root") throw forbidden("Only root can change root's password.");
+    this.requireControl(actor, target);
   }
 
   /** Root level controls everyone; a reseller controls the accounts it owns. */

@@ -28,5 +28,8 @@ export function auditRecord(at: number, actor: Pick<Actor, "username" | "ip">, a
 
 /** Root level reads the whole log; anyone else only the entries of their own actions. */
 export async function readAuditLog(store: Store, actor: Actor, filter: AuditFilter): Promise<AuditRecord[]> {
-  return store.listAudit(actor.acls.rootLevel ? filter : { ...filter, actor: actor.username });
+  if (actor.acls.rootLevel) return store.listAudit(filter);
+  // Asking for someone else's entries must find none, not quietly answer with one's own.
+  if (filter.actor !== undefined && filter.actor !== actor.username) return [];
+  return store.listAudit({ ...filter, actor: actor.username });
 }

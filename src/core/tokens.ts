@@ -78,6 +78,7 @@ export class TokenService {
     assertTokenName(input.name);
     const now = this.clock.now();
     const acls = tokenAclList(actor, input.acls ?? []);
+    if (acls === null) assertMayGrantFullAccess(actor, owner);
     const expiresAt = tokenExpiry(input.expiresAt, now);
     const whitelistIps = tokenWhitelist(input.whitelistIps ?? []);
     const token = generateApiToken();
@@ -131,9 +132,11 @@ export class TokenService {
       throw invalidArgument("Specify a new name, updated ACLs, or IPs.");
     }
     if (input.newName !== undefined) assertTokenName(input.newName);
+    const acls = input.acls === undefined ? undefined : tokenAclList(actor, input.acls);
+    if (acls === null) assertMayGrantFullAccess(actor, owner);
     const patch = {
       ...(input.newName === undefined ? {} : { name: input.newName }),
-      ...(input.acls === undefined ? {} : { acls: tokenAclList(actor, input.acls) }),
+      ...(acls === undefined ? {} : { acls }),
       ...(input.expiresAt === undefined ? {} : { expiresAt: tokenExpiry(input.expiresAt, now) }),
       ...(input.whitelistIps === undefined ? {} : { whitelistIps: tokenWhitelist(input.whitelistIps) }),
     };
@@ -262,6 +265,20 @@ export class TokenService {
 
   private async announce(owner: Account): Promise<void> {
     await this.changes.publish({ kind: "credentials", accountId: owner.id });
+  }
+}
+
+/**
+ * Full access is whatever the owner holds at request time, so only a caller holding all of that
+ * may grant it: otherwise a token limited to a few ACLs could mint an unlimited one.
+ */
+function assertMayGrantFullAccess(actor: Actor, owner: Account): void {
+  const ownerAcls = accountAcls(owner);
+  const covered = ownerAcls.rootLevel ? actor.acls.rootLevel : ownerAcls.list().every((acl) => actor.acls.has(acl));
+  if (!covered) {
+    throw invalidArgument(
+      `Invalid or unauthorized ACL(s) specified: all (a token without “acl” has every privilege of “${owner.username}”, more than this caller holds; list the ACLs the token needs)`,
+    );
   }
 }
 

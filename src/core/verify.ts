@@ -193,7 +193,8 @@ export class Verifier {
     await this.deps.guard.recordFailure(ip, scheme === "password" ? username : null, now);
     const actor = username ?? (claimedUser === "" || hasControlCharacters(claimedUser) ? "-" : "(invalid username)");
     try {
-      await this.deps.store.appendAudit(auditRecord(now, { username: actor, ip }, "login.failure", actor, { detail: { scheme, code } }));
+      // auditRecord defaults to "success"; without this a failed login read as a successful one.
+      await this.deps.store.appendAudit(auditRecord(now, { username: actor, ip }, "login.failure", actor, { outcome: "failure", detail: { scheme, code } }));
     } catch (error) {
       this.deps.onBackgroundError(error);
     }

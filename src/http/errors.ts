@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { printable } from "../core/account.js";
 import { HTTP_STATUS, KeyholdError, type ErrorCode } from "../core/errors.js";
 import { isUnavailableError } from "../store/errors.js";
 import { whmFailure } from "./whm/envelope.js";
@@ -35,6 +36,8 @@ const FASTIFY_MESSAGES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: "The request body is empty but its Content-Type says JSON.",
   FST_ERR_CTP_INVALID_JSON_BODY: "The request body is not valid JSON.",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "The request's Content-Length does not match its body.",
+  FST_ERR_BAD_URL: "The request path is not valid: it contains bad percent-encoding.",
+  FST_ERR_MAX_PARAM_LENGTH: "The request path is not valid: one of its parts is too long.",
 };
 
 /** Turns anything thrown while serving a request into one KeyholdError. */
@@ -61,8 +64,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: K
   if (error.code === "UNAUTHENTICATED" && family === "whm") reply.header("www-authenticate", 'Basic realm="Keyhold WHM API"');
   reply.code(status);
   if (family === "rest") return reply.send(restFailure(error.message));
-  const command = /\/json-api\/([^/?]+)/.exec(request.url)?.[1] ?? null;
-  return reply.send(whmFailure(command, error.message));
+  const command = /\/json-api\/([^/?]+)/.exec(request.url)?.[1];
+  // The name comes straight from the URL, which may be long or hostile; echo it capped.
+  return reply.send(whmFailure(command === undefined ? null : printable(command), error.message));
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {

@@ -23,6 +23,7 @@ export interface GatewayOptions {
  */
 export async function registerGateway(app: FastifyInstance, keyhold: Keyhold, options: GatewayOptions): Promise<void> {
   const mount = options.mount === "/" ? "" : options.mount.replace(/\/$/, "");
+  const mountSegments = mount === "" ? 0 : mount.split("/").length - 1;
   await app.register(proxy, {
     upstream: options.upstream,
     prefix: mount === "" ? "/" : mount,
@@ -30,8 +31,10 @@ export async function registerGateway(app: FastifyInstance, keyhold: Keyhold, op
     websocket: true,
     config: { envelope: "rest" },
     async preHandler(request: FastifyRequest) {
-      const path = request.url.split("?")[0] ?? "/";
-      await authorizeForUpstream(keyhold, request, options.rules, { method: request.method, path: path.slice(mount.length) || "/", ip: request.ip });
+      // The path the upstream gets. The router matched the mount after decoding it, so the mount
+      // is its first segments, not its first characters: `/%61pp/admin` is `/admin` under `/app`.
+      const segments = (request.url.split("?")[0] ?? "/").split("/").slice(mountSegments + 1);
+      await authorizeForUpstream(keyhold, request, options.rules, { method: request.method, path: `/${segments.join("/")}`, ip: request.ip });
     },
     replyOptions: {
       rewriteRequestHeaders(request, headers) {

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
-import { actorOf } from "../../context.js";
+import { KeyholdError } from "../../../core/errors.js";
+import { actorOf, isSecureChannel } from "../../context.js";
 import type { RestApp, RestContext } from "../app.js";
 import { presentAccessHash, success } from "../present.js";
 import { AccessHash, AccessHashCreate, AccessHashUpdate, CreatedAccessHash, Success } from "../schemas.js";
@@ -9,7 +10,7 @@ const IdParams = Type.Object({ id: Type.String() });
 const tags = ["API access hashes"];
 
 /** PUQ's Settings → API: IP-bound access hashes, shown once. */
-export function registerAccessHashRoutes(app: RestApp, { keyhold }: RestContext): void {
+export function registerAccessHashRoutes(app: RestApp, { keyhold, options }: RestContext): void {
   app.get("/access_hashes", {
     schema: { tags, summary: "List API access hashes (never their secrets)", response: { 200: Success(Type.Array(AccessHash)), ...errorResponses } },
     handler: async (request) => success((await keyhold.ipAccessHashes.list(actorOf(request))).map(presentAccessHash)),
@@ -18,6 +19,8 @@ export function registerAccessHashRoutes(app: RestApp, { keyhold }: RestContext)
   app.post("/access_hashes", {
     schema: { tags, summary: "Create an API access hash; the secret is in this response only", body: AccessHashCreate, response: { 201: Success(CreatedAccessHash), ...errorResponses } },
     handler: async (request, reply) => {
+      // The answer carries a bearer secret, so it gets the same transport rule as api_token_create.
+      if (!isSecureChannel(request, options)) throw new KeyholdError("INSECURE_TRANSPORT", "This returns a secret, so it must be called over HTTPS or from this machine.");
       const created = await keyhold.ipAccessHashes.create(actorOf(request), {
         name: request.body.name,
         ip: request.body.ip,

@@ -1,6 +1,4 @@
 import { Type } from "typebox";
-import { isKnownAcl } from "../../../core/acl.js";
-import { assertAcceptablePassword } from "../../../core/account.js";
 import { KeyholdError } from "../../../core/errors.js";
 import { actorOf, isSecureChannel } from "../../context.js";
 import type { RestApp, RestContext } from "../app.js";
@@ -46,11 +44,14 @@ export function registerAccountRoutes(app: RestApp, { keyhold, options }: RestCo
       if (password === undefined && acls === undefined && suspended === undefined && reseller === undefined) {
         throw new KeyholdError("INVALID_ARGUMENT", "Give at least one of password, acls, suspended or reseller.");
       }
-      // Values are checked before anything changes, and root-only changes go first, so a refused
-      // request leaves the account as it was.
-      if (password !== undefined) assertAcceptablePassword(password);
-      const unknown = (acls ?? []).filter((acl) => !isKnownAcl(acl));
-      if (unknown.length > 0) throw new KeyholdError("INVALID_ARGUMENT", `Invalid ACL(s) specified: ${unknown.join(", ")}`);
+      // Every value and permission is checked before anything changes, so a refused request
+      // leaves the account as it was.
+      await keyhold.accounts.assertMayEdit(actor, username, {
+        ...(password === undefined ? {} : { password }),
+        ...(acls === undefined ? {} : { acls }),
+        ...(suspended === undefined ? {} : { suspended }),
+        ...(reseller === undefined ? {} : { reseller }),
+      });
       if (reseller === true) await keyhold.accounts.setupReseller(actor, username);
       if (reseller === false) await keyhold.accounts.unsetupReseller(actor, username);
       if (acls !== undefined) await keyhold.accounts.setAcls(actor, username, acls);
