@@ -4,13 +4,14 @@ import type { Keyhold } from "../core/keyhold.js";
 import { KeyholdError } from "../core/errors.js";
 import { KEYHOLD_VERSION } from "../version.js";
 import type { HttpOptions } from "./context.js";
-import { installErrorHandlers } from "./errors.js";
+import { installErrorHandlers, sendError, toKeyholdError } from "./errors.js";
 import { parseFormBody } from "./forms.js";
 import { AccessRules } from "../core/access-rules.js";
 import { registerForwardAuth } from "./forward-auth.js";
 import { registerGateway } from "./gateway.js";
 import { registerLoginRoutes } from "./login.js";
 import { registerRestApi } from "./rest/plugin.js";
+import { webUi } from "./ui.js";
 import { registerWhmRoutes } from "./whm/routes.js";
 
 // HTAB is legal in header values; every other C0 control and DEL is refused before any handler.
@@ -40,6 +41,11 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
       },
     },
     return503OnClosing: true,
+    // The router answers a bad percent-encoding or an over-long segment in the path itself, in
+    // Fastify's own format; route those through the envelope of the API that was hit as well.
+    frameworkErrors(error, request, reply) {
+      sendError(request, reply, toKeyholdError(error));
+    },
   };
   const app = (
     parts.https === undefined ? Fastify(serverOptions) : Fastify({ ...serverOptions, https: parts.https } as FastifyServerOptions)
@@ -76,6 +82,8 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
     registerWhmRoutes(scope, keyhold, options);
     registerForwardAuth(scope, keyhold, options, parts.rules ?? AccessRules.none());
   });
+  // A gateway mounted at `/` owns `/`; the UI then stays unserved rather than clash with it.
+  if (parts.gateway?.mount !== "/") app.register(webUi);
   const gateway = parts.gateway;
   if (gateway !== undefined) {
     app.register(async function protectedApplication(scope) {

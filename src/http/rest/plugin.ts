@@ -8,7 +8,9 @@ import type { HttpOptions } from "../context.js";
 import type { RestApp, RestContext } from "./app.js";
 import { renderApiReference } from "./docs.js";
 import { registerAccessHashRoutes } from "./routes/access-hashes.js";
+import { registerAclRoutes } from "./routes/acls.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
+import { registerConvertRoutes } from "./routes/convert.js";
 import { registerSessionRoutes } from "./routes/session.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -54,9 +56,11 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
       },
       security: [{ accessHashCookie: [] }, { accessHashBearer: [] }, { whmToken: [] }, { basic: [] }],
     },
-    transform({ schema, url }) {
+    transform({ schema, url, route }) {
       const hidden = !url.startsWith(REST_PREFIX) || schema === undefined;
-      return { schema: hidden ? { ...schema, hide: true } : schema, url };
+      if (hidden) return { schema: { ...schema, hide: true }, url };
+      // Public routes would otherwise inherit the document-wide security and look as if they needed a credential.
+      return { schema: route.config?.public === true ? { ...schema, security: [] } : schema, url };
     },
   });
 
@@ -81,6 +85,8 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
       registerAccessHashRoutes(api, context);
       registerAccountRoutes(api, context);
       registerTokenRoutes(api, context);
+      registerAclRoutes(api);
+      registerConvertRoutes(api, context);
       registerVerifyRoute(api, context);
 
       // A known path with a method it does not serve is 405, not 404.

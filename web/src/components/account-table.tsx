@@ -1,0 +1,56 @@
+import type { Account } from "../types.js";
+import { AclSummary } from "./acl-summary.js";
+
+interface Props {
+  readonly accounts: readonly Account[];
+  readonly canEditPrivileges: boolean;
+  readonly canRemove: (account: Account) => boolean;
+  readonly onEditPrivileges: (account: Account) => void;
+  readonly onRemove: (account: Account) => void;
+}
+
+export function AccountTable({ accounts, canEditPrivileges, canRemove, onEditPrivileges, onRemove }: Props) {
+  if (accounts.length === 0) return <p class="empty">No accounts to show.</p>;
+  return (
+    <table class="list">
+      <caption class="offscreen">Accounts</caption>
+      <thead>
+        <tr>
+          <th scope="col">User</th>
+          <th scope="col">Role</th>
+          <th scope="col">Owner</th>
+          <th scope="col">Domain</th>
+          <th scope="col">Privileges</th>
+          <th scope="col">
+            <span class="offscreen">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {accounts.map((account) => (
+          <tr key={account.user}>
+            <th scope="row" data-label="User">
+              {account.user} {account.suspended ? <span class="badge bad">Suspended</span> : null}
+            </th>
+            <td data-label="Role">{account.role}</td>
+            <td data-label="Owner">{account.owner}</td>
+            <td data-label="Domain">{account.domain ?? <span class="muted">none</span>}</td>
+            <td data-label="Privileges">{account.role === "user" ? <span class="muted">cPanel user</span> : <AclSummary acls={account.acls} />}</td>
+            <td class="row-actions">
+              {canEditPrivileges && account.role === "reseller" ? (
+                <button type="button" onClick={() => onEditPrivileges(account)} aria-label={`Privileges of ${account.user}`}>
+                  Privileges
+                </button>
+              ) : null}
+              {canRemove(account) ? (
+                <button type="button" class="danger" onClick={() => onRemove(account)} aria-label={`Remove ${account.user}`}>
+                  Remove
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

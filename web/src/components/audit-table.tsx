@@ -1,0 +1,48 @@
+import { when } from "../format.js";
+import type { AuditEntry } from "../types.js";
+
+function details(entry: AuditEntry): string {
+  return Object.entries(entry.detail)
+    .map(([key, value]) => `${key}=${value ?? "–"}`)
+    .join(", ");
+}
+
+/** Entries hold names and outcomes only: the log never stores a secret, so there is none to hide. */
+export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
+  if (entries.length === 0) return <p class="empty">No entries match.</p>;
+  return (
+    <table class="list">
+      <caption class="offscreen">Audit log entries, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Time</th>
+          <th scope="col">Account</th>
+          <th scope="col">IP</th>
+          <th scope="col">Action</th>
+          <th scope="col">Target</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((entry) => (
+          <tr key={entry.id} class={entry.outcome === "success" ? undefined : "failed"}>
+            <td data-label="Time" class="nowrap">{when(entry.at, "", "ms")}</td>
+            <td data-label="Account">{entry.actor}</td>
+            <td data-label="IP" class="mono">
+              {entry.ip}
+            </td>
+            <th scope="row" data-label="Action" class="mono nowrap">
+              {entry.action}
+            </th>
+            <td data-label="Target">{entry.target}</td>
+            <td data-label="Outcome">{entry.outcome}</td>
+            <td data-label="Details" class="detail">
+              {details(entry)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

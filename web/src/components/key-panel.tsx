@@ -1,0 +1,86 @@
+import { useState } from "preact/hooks";
+import { ApiError, api, errorText } from "../api.js";
+import { href } from "../route.js";
+import type { Conversion, RemoteAccessKey } from "../types.js";
+import { useLoad } from "../use-load.js";
+import { AccessKeyView } from "./access-key-view.js";
+import { ConfirmDialog } from "./confirm-dialog.js";
+import { DeprecationBanner } from "./deprecation-banner.js";
+import { ErrorMessage } from "./error-message.js";
+
+async function readKey(user: string): Promise<RemoteAccessKey | null> {
+  try {
+    return await api<RemoteAccessKey>("GET", `/accounts/${encodeURIComponent(user)}/accesshash`);
+  } catch (error) {
+    // No key yet is a normal state of the page, not an error.
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** The account's access hash, its regeneration and its conversion to a token. */
+export function KeyPanel({ user }: { user: string }) {
+  const key = useLoad(() => readKey(user), [user]);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [converted, setConverted] = useState<Conversion | null>(null);
+
+  async function run(action: () => Promise<unknown>): Promise<void> {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(errorText(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const generate = (): Promise<void> =>
+    run(async () => {
+      setConfirming(false);
+      setConverted(null);
+      await api<RemoteAccessKey>("POST", `/accounts/${encodeURIComponent(user)}/accesshash`);
+      key.reload();
+    });
+
+  const convert = (): Promise<void> =>
+    run(async () => {
+      setConverted(await api<Conversion>("POST", `/accounts/${encodeURIComponent(user)}/accesshash/convert`));
+    });
+
+  if (key.data === null && key.loading) return <p aria-busy="true">Loading…</p>;
+  return (
+    <>
+      {key.data === null ? null : <DeprecationBanner onConvert={() => void convert()} converting={busy} />}
+      {converted === null ? null : (
+        <p class="message ok" role="status">
+          {converted.already_converted
+            ? `This key was already converted, as the API token “${converted.token.name}”; it was left as it is.`
+            : `Converted: the full-access API token “${converted.token.name}” now accepts this key, whatever the access-hash setting says.`}{" "}
+          <a href={href("tokens")}>Narrow it on Manage API Tokens</a>.
+        </p>
+      )}
+      <ErrorMessage message={error ?? key.error} />
+      {key.data === null ? (
+        key.error === null ? <p>{user} has no Remote Access Key yet.</p> : null
+      ) : (
+        <AccessKeyView accessKey={key.data} />
+      )}
+      <div class="actions">
+        <button type="button" class="danger" disabled={busy} onClick={() => (key.data === null ? void generate() : setConfirming(true))}>
+          Generate New Key
+        </button>
+      </div>
+      {confirming ? (
+        <ConfirmDialog title="Generate a new Remote Access Key?" confirmLabel="Generate New Key" onCancel={() => setConfirming(false)} onConfirm={() => void generate()}>
+          <p>
+            The current key stops working the moment the new one is made. <strong>Every system that uses the old key will stop working</strong>: billing software, DNS cluster peers, scripts. Each must be given the new key.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}
