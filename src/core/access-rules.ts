@@ -72,6 +72,7 @@ export class AccessRules {
    * routers), so a request needs what the rules say for either reading.
    */
   required(method: string, path: string): readonly string[] {
+    if (this.rules.length === 0) return [];
     const upper = method.toUpperCase();
     const asSent = this.match(upper, path);
     const canonical = canonicalPath(path);

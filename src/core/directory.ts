@@ -10,6 +10,9 @@ export interface CredentialIndex {
 
 const MAX_ENTRIES = 50_000;
 
+/** A directory answer: the value itself when cached, a promise when it must be loaded. */
+export type Cached<V> = V | null | Promise<V | null>;
+
 /**
  * The read side of verification: accounts, their credentials and sessions, cached in memory so
  * a request with a known credential costs a hash and a map lookup. Entries are dropped when the
@@ -32,27 +35,29 @@ export class Directory {
     this.unsubscribe = changes.subscribe((change) => this.forget(change));
   }
 
-  async accountByUsername(username: string): Promise<AccountRecord | null> {
+  // Each lookup answers a cached entry as a plain value rather than a promise: the hot path then
+  // awaits nothing that has to be scheduled. A miss loads from the store.
+
+  accountByUsername(username: string): Cached<AccountRecord> {
     return this.cached(this.accountsByName, username, () => this.store.getAccountByUsername(username), (account) => this.remember(account));
   }
 
-  async accountById(id: string): Promise<AccountRecord | null> {
+  accountById(id: string): Cached<AccountRecord> {
     return this.cached(this.accountsById, id, () => this.store.getAccountById(id), (account) => this.remember(account));
   }
 
-  async credentials(accountId: string): Promise<CredentialIndex> {
-    const index = await this.cached(this.credentialIndexes, accountId, async () => {
+  credentials(accountId: string): CredentialIndex | Promise<CredentialIndex> {
+    return (this.cached(this.credentialIndexes, accountId, async () => {
       const [tokens, accessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
       return { tokens: new Map(tokens.map((token) => [token.digest, token])), accessHash };
-    });
-    return index!;
+    }) as CredentialIndex | Promise<CredentialIndex>);
   }
 
-  async ipAccessHash(digest: string): Promise<IpAccessHashRecord | null> {
+  ipAccessHash(digest: string): Cached<IpAccessHashRecord> {
     return this.cached(this.ipAccessHashes, digest, () => this.store.findIpAccessHashByDigest(digest));
   }
 
-  async session(digest: string): Promise<SessionRecord | null> {
+  session(digest: string): Cached<SessionRecord> {
     return this.cached(this.sessions, digest, () => this.store.findSessionByDigest(digest));
   }
 
@@ -60,13 +65,14 @@ export class Directory {
    * The cached value, or the loaded one, which is kept unless a change arrived while it loaded
    * (it may predate the change). Misses are not kept: they cost memory an attacker controls.
    */
-  private async cached<K, V>(map: Map<K, V>, key: K, load: () => Promise<V | null>, keep: (value: V) => void = (value) => setBounded(map, key, value)): Promise<V | null> {
+  private cached<K, V>(map: Map<K, V>, key: K, load: () => Promise<V | null>, keep: (value: V) => void = (value) => setBounded(map, key, value)): Cached<V> {
     const hit = map.get(key);
     if (hit !== undefined) return hit;
     const generation = this.generation;
-    const value = await load();
-    if (value !== null && generation === this.generation) keep(value);
-    return value;
+    return load().then((value) => {
+      if (value !== null && generation === this.generation) keep(value);
+      return value;
+    });
   }
 
   close(): void {

@@ -45,8 +45,30 @@ function parseIpv6(text: string): bigint | null {
 
 const MAPPED_PREFIX = 0xffffn << 32n;
 
+export interface Address {
+  readonly version: 4 | 6;
+  readonly value: bigint;
+}
+
+// Every request parses its client's address, and clients repeat: parse each text once.
+const parsedAddresses = new Map<string, Address | null>();
+const MAX_PARSED_ADDRESSES = 10_000;
+const MAX_ADDRESS_LENGTH = 45;
+
 /** Parses a client address; an IPv4-mapped IPv6 address becomes the IPv4 address it carries. */
-export function parseAddress(text: string): { version: 4 | 6; value: bigint } | null {
+export function parseAddress(text: string): Address | null {
+  // No address is longer (IPv6 with an embedded IPv4); longer texts would bloat the cache.
+  if (text.length > MAX_ADDRESS_LENGTH) return null;
+  let address = parsedAddresses.get(text);
+  if (address === undefined) {
+    address = parseAddressUncached(text);
+    if (parsedAddresses.size >= MAX_PARSED_ADDRESSES) parsedAddresses.clear();
+    parsedAddresses.set(text, address);
+  }
+  return address;
+}
+
+function parseAddressUncached(text: string): Address | null {
   const v4 = parseIpv4(text);
   if (v4 !== null) return { version: 4, value: v4 };
   const v6 = parseIpv6(text);
@@ -99,7 +121,7 @@ export function compareRanges(a: IpRange, b: IpRange): number {
   return a.prefix - b.prefix;
 }
 
-export function rangeContains(range: IpRange, address: { version: 4 | 6; value: bigint }): boolean {
+export function rangeContains(range: IpRange, address: Address): boolean {
   if (range.version !== address.version) return false;
   const hostBits = BigInt((range.version === 4 ? 32 : 128) - range.prefix);
   return address.value >> hostBits === range.network >> hostBits;

@@ -92,7 +92,7 @@ export class Verifier {
     return outcome;
   }
 
-  private async resolve(credential: PresentedCredential, ip: string, now: number): Promise<VerifyOutcome> {
+  private resolve(credential: PresentedCredential, ip: string, now: number): Promise<VerifyOutcome> {
     switch (credential.scheme) {
       case "password":
         return this.resolvePassword(credential.username, credential.password);
@@ -162,17 +162,16 @@ export class Verifier {
 
   private findToken(tokens: ReadonlyMap<string, ApiTokenRecord>, secret: string): ApiTokenRecord | null {
     if (tokens.size === 0) return null;
-    if (!mayBeIssuedToken(secret)) {
-      // A WHM-shaped string with a wrong checksum can only be a token imported from cPanel.
-      let hasImported = false;
-      for (const token of tokens.values()) if (token.origin === "imported") hasImported = true;
-      if (!hasImported) return null;
-    }
+    // The digest goes first: checking the checksum first would cost a second hash on every valid
+    // request to save one on a mistyped one.
     const digest = tokenDigest(secret);
     const token = tokens.get(digest);
     // The map lookup is by digest, so it leaks nothing about the secret; compare anyway so a
     // future change of index cannot turn this into an early-exit string comparison.
     if (token === undefined || !timingSafeEqual(Buffer.from(token.digest), Buffer.from(digest))) return null;
+    // A created token passed its checksum when it was made; a string in WHM's shape with a wrong
+    // checksum can only be a token imported from cPanel, never a converted one.
+    if (token.origin === "converted" && !mayBeIssuedToken(secret)) return null;
     return token;
   }
 

@@ -18,7 +18,7 @@ export function isTrustedPeer(request: FastifyRequest, options: HttpOptions): bo
  * Authenticates a request on behalf of a protected application and checks the privileges the
  * access rules give its method and path. Shared by nginx's auth_request and the gateway.
  */
-export async function authorizeForUpstream(keyhold: Keyhold, request: FastifyRequest, rules: AccessRules, target: { method: string; path: string; ip: string }): Promise<Identity> {
+export function authorizeForUpstream(keyhold: Keyhold, request: FastifyRequest, rules: AccessRules, target: { method: string; path: string; ip: string }): Promise<Identity> {
   return authenticate(keyhold, request, { ip: target.ip, requiredAcls: rules.required(target.method, target.path) });
 }
 
