@@ -8,7 +8,7 @@ import { SecretBox } from "../src/core/secret-box.js";
 import type { HttpOptions } from "../src/http/context.js";
 import { buildServer } from "../src/http/server.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
-import { ManualClock, ROOT_PASSWORD } from "./harness.js";
+import { ManualClock, ROOT_PASSWORD, TEST_PASSWORD_HASHER } from "./harness.js";
 
 // GET /auth/request for nginx's auth_request (issue 7 §2), in process. The real nginx in front
 // of it is test/nginx.e2e.test.ts.
@@ -28,7 +28,7 @@ afterEach(async () => {
 
 async function start(options: { http?: Partial<HttpOptions>; rules?: AccessRules } = {}): Promise<App> {
   const clock = new ManualClock();
-  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock });
+  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock, passwordHasher: TEST_PASSWORD_HASHER });
   await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
   const app = buildServer(
     keyhold,

@@ -10,7 +10,7 @@ import { createKeyhold, type Keyhold } from "../src/core/keyhold.js";
 import { SecretBox } from "../src/core/secret-box.js";
 import { buildServer } from "../src/http/server.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
-import { ManualClock, ROOT_PASSWORD } from "./harness.js";
+import { ManualClock, ROOT_PASSWORD, TEST_PASSWORD_HASHER } from "./harness.js";
 
 // Gateway mode (issue 7 §3): Keyhold in front of an application, over real sockets.
 
@@ -88,7 +88,7 @@ async function startUpstream(): Promise<Upstream> {
 
 async function startGateway(upstream: string, options: { mount?: string; rules?: AccessRules } = {}): Promise<Gateway> {
   const clock = new ManualClock();
-  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock });
+  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock, passwordHasher: TEST_PASSWORD_HASHER });
   await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
   const app = buildServer(
     keyhold,

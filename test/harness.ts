@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { createKeyhold, type Keyhold, type KeyholdOptions } from "../src/core/keyhold.js";
 import { SecretBox } from "../src/core/secret-box.js";
+import { PasswordHasher } from "../src/core/password.js";
 import type { Clock } from "../src/core/clock.js";
 import { buildServer } from "../src/http/server.js";
 import type { HttpOptions } from "../src/http/context.js";
@@ -9,6 +10,13 @@ import { openSqliteStore } from "../src/store/sqlite.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
 
 export const ROOT_PASSWORD = "root-password-1";
+
+/**
+ * In-process suites hash thousands of passwords; scrypt at 2^10 instead of 2^15 makes each
+ * ~1 ms instead of ~50 ms. The production cost is tested in password.test.ts and by every
+ * suite that starts a real server process.
+ */
+export const TEST_PASSWORD_HASHER = new PasswordHasher({ logN: 10, r: 8, p: 1 });
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -66,7 +74,7 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const clock = new ManualClock();
   const store = await openSqliteStore(":memory:");
-  const keyhold = await createKeyhold({ store, secretBox: new SecretBox(randomBytes(32)), clock, ...options.keyhold });
+  const keyhold = await createKeyhold({ store, secretBox: new SecretBox(randomBytes(32)), clock, passwordHasher: TEST_PASSWORD_HASHER, ...options.keyhold });
   await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
   for (const [key, value] of Object.entries(options.settings ?? {})) await keyhold.settings.set(CLI_ACTOR, key, value);
   const app = buildServer(keyhold, { trustProxy: [], insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent", ...options.http });

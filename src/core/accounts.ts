@@ -15,7 +15,7 @@ import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { conflict, forbidden, invalidArgument, notFound } from "./errors.js";
 import { newId } from "./ids.js";
-import { hashPassword } from "./password.js";
+import type { PasswordHasher } from "./password.js";
 import { DuplicateRecordError, type AccountRecord, type Store } from "../store/store.js";
 
 export interface NewAccountInput {
@@ -41,6 +41,7 @@ export class AccountService {
     private readonly store: Store,
     private readonly changes: ChangeFeed,
     private readonly clock: Clock,
+    private readonly hasher: PasswordHasher,
   ) {}
 
   /**
@@ -52,7 +53,7 @@ export class AccountService {
     if (password !== null) assertAcceptablePassword(password);
     const existing = await this.store.getAccountByUsername(ROOT_USERNAME);
     const now = this.clock.now();
-    const passwordHash = password === null ? null : await hashPassword(password);
+    const passwordHash = password === null ? null : await this.hasher.hash(password);
     if (existing !== null) {
       if (existing.passwordHash !== null || passwordHash === null) return false;
       await this.store.transaction(async (tx) => {
@@ -104,7 +105,7 @@ export class AccountService {
     const owner = await this.ownerFor(actor, input.owner);
 
     const now = this.clock.now();
-    const passwordHash = input.password === null ? null : await hashPassword(input.password);
+    const passwordHash = input.password === null ? null : await this.hasher.hash(input.password);
     const role = input.reseller === true ? "reseller" : "user";
     const id = newId("acct", now);
     await this.store.transaction(async (tx) => {
@@ -213,7 +214,7 @@ export class AccountService {
     const target = await this.require(username);
     this.requireMaySetPassword(actor, target);
     assertAcceptablePassword(password);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.hasher.hash(password);
     const now = this.clock.now();
     await this.store.transaction(async (tx) => {
       await tx.updateAccount(target.id, { passwordHash, updatedAt: now });

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from "./clock.js";
 import { Directory } from "./directory.js";
 import { IpAccessHashService } from "./ip-access-hashes.js";
 import { PasswordCache } from "./password-cache.js";
+import { PasswordHasher } from "./password.js";
 import type { SecretBox } from "./secret-box.js";
 import { SessionService } from "./sessions.js";
 import { SettingsService } from "./settings-service.js";
@@ -21,6 +22,8 @@ export interface KeyholdOptions {
   readonly changes?: ChangeFeed;
   readonly attempts?: AttemptStore;
   readonly usageFlushIntervalMs?: number;
+  /** How passwords are hashed; scrypt at its production cost unless given. */
+  readonly passwordHasher?: PasswordHasher;
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
@@ -47,6 +50,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
   const settings = await SettingsService.load(store, changes, clock);
   const readSettings = () => settings.get();
   const directory = new Directory(store, changes);
+  const hasher = options.passwordHasher ?? new PasswordHasher();
   const usage = new UsageRecorder(store, onBackgroundError, options.usageFlushIntervalMs);
   const guard = new BruteForceGuard(options.attempts ?? new MemoryAttemptStore(), readSettings);
   const verifier = new Verifier({
@@ -56,6 +60,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     guard,
     usage,
     passwords: new PasswordCache(() => clock.now()),
+    hasher,
     clock,
     settings: readSettings,
     onBackgroundError,
@@ -64,7 +69,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     store,
     clock,
     settings,
-    accounts: new AccountService(store, changes, clock),
+    accounts: new AccountService(store, changes, clock, hasher),
     accessHashes: new AccessHashService(store, secretBox, changes, usage, clock, readSettings),
     tokens: new TokenService(store, changes, usage, clock),
     ipAccessHashes: new IpAccessHashService(store, changes, usage, clock),

@@ -9,7 +9,7 @@ import type { Clock } from "./clock.js";
 import type { Directory } from "./directory.js";
 import { addressInList } from "./ip.js";
 import { hasIpAccessHashShape, ipAccessHashDigest } from "./ip-access-hashes.js";
-import { verifyAgainstDecoy, verifyPassword } from "./password.js";
+import type { PasswordHasher } from "./password.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Settings } from "./settings.js";
 import type { UsageRecorder } from "./usage.js";
@@ -62,6 +62,7 @@ export interface VerifierDependencies {
   readonly guard: BruteForceGuard;
   readonly usage: UsageRecorder;
   readonly passwords: PasswordCache;
+  readonly hasher: PasswordHasher;
   readonly clock: Clock;
   readonly settings: () => Settings;
   readonly onBackgroundError: (error: unknown) => void;
@@ -121,11 +122,11 @@ export class Verifier {
   private async resolvePassword(username: string, password: string): Promise<VerifyOutcome> {
     const account = isValidUsername(username) ? await this.deps.directory.accountByUsername(username) : null;
     if (account === null || account.passwordHash === null) {
-      await verifyAgainstDecoy(password);
+      await this.deps.hasher.verifyAgainstDecoy(password);
       return NOT_FOUND;
     }
     const known = this.deps.passwords.matches(account, password);
-    if (!known && !(await verifyPassword(password, account.passwordHash))) return NOT_FOUND;
+    if (!known && !(await this.deps.hasher.verify(password, account.passwordHash))) return NOT_FOUND;
     if (!known) this.deps.passwords.remember(account, password);
     if (account.suspended) return SUSPENDED;
     return valid(account, accountAcls(account), { kind: "password", id: null, name: null });
