@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { ROOT, authorization, createTestApp, form, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
+import { ROOT, createTestApp, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
+import { expectFailure, expectSuccess, restCaller } from "./rest-harness.js";
 
 // Issue 4: PUQ-style IP-bound API access hashes (Settings → API), used as PUQ's curl example
 // does (cookie `access_hash=<hash>`) or as `Authorization: Bearer <hash>`.
@@ -14,54 +15,7 @@ const HASH_SHAPE = /^[0-9a-f]{80}$/;
 const ACCESS_DENIED = "Access denied: the user name or the credentials are not valid.";
 const HOUR = 3_600_000;
 
-interface Call {
-  readonly auth?: Auth;
-  readonly payload?: unknown;
-  /** A form body instead of JSON. */
-  readonly form?: Record<string, string>;
-  readonly cookies?: Record<string, string>;
-  readonly headers?: Record<string, string>;
-  readonly ip?: string;
-}
-
-async function call(method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH", url: string, options: Call = {}): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = { ...authorization(options.auth ?? null), ...options.headers };
-  let payload: string | undefined;
-  if (options.form !== undefined) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    payload = form(options.form);
-  } else if (options.payload !== undefined) {
-    headers["content-type"] = "application/json";
-    payload = JSON.stringify(options.payload);
-  }
-  return t.app.inject({
-    method,
-    url,
-    headers,
-    ...(payload === undefined ? {} : { payload }),
-    ...(options.cookies === undefined ? {} : { cookies: options.cookies }),
-    remoteAddress: options.ip ?? "127.0.0.1",
-  });
-}
-
-function expectSuccess(response: LightMyRequestResponse, status = 200): any {
-  expect(response.statusCode, response.body).toBe(status);
-  const body = response.json();
-  expect(Object.keys(body).sort()).toEqual(["error", "msg", "status"]);
-  expect(body.error).toBe("");
-  expect(body.status).toBe("success");
-  return body.msg;
-}
-
-function expectFailure(response: LightMyRequestResponse, status: number, error?: string | RegExp): string {
-  expect(response.statusCode, response.body).toBe(status);
-  const body = response.json();
-  expect(body).toEqual({ error: expect.any(String), msg: "", status: "error" });
-  expect(body.error).not.toBe("");
-  if (typeof error === "string") expect(body.error).toBe(error);
-  else if (error !== undefined) expect(body.error).toMatch(error);
-  return body.error as string;
-}
+const call = restCaller(() => t);
 
 interface Created {
   readonly id: string;

@@ -1,7 +1,8 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { KEYHOLD_VERSION } from "../src/version.js";
-import { ROOT, ROOT_PASSWORD, authorization, createTestApp, form, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
+import { ROOT, ROOT_PASSWORD, authorization, createTestApp, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
+import { expectFailure, expectSuccess, restCaller, type Method, type RestCall } from "./rest-harness.js";
 
 // Issue 4: the REST API under /api/v1/ in PUQ's envelope, with real HTTP statuses, and the same
 // management the WHM side offers.
@@ -14,62 +15,7 @@ const ACCESS_DENIED = "Access denied: the user name or the credentials are not v
 const RES1: Auth = { basic: ["res1", "res1-password-1"] };
 const RES2: Auth = { basic: ["res2", "res2-password-1"] };
 
-type Method = "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" | "HEAD";
-
-interface Call {
-  readonly auth?: Auth;
-  readonly payload?: unknown;
-  readonly form?: Record<string, string | string[]>;
-  /** A body sent as it is, with its own content-type header (if any). */
-  readonly raw?: string;
-  readonly cookies?: Record<string, string>;
-  readonly headers?: Record<string, string>;
-  readonly ip?: string;
-}
-
-async function call(method: Method, url: string, options: Call = {}): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = { ...authorization(options.auth ?? null), ...options.headers };
-  let payload: string | undefined = options.raw;
-  if (options.form !== undefined) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    payload = form(options.form);
-  } else if (options.payload !== undefined) {
-    headers["content-type"] = "application/json";
-    payload = JSON.stringify(options.payload);
-  }
-  return t.app.inject({
-    method,
-    url,
-    headers,
-    ...(payload === undefined ? {} : { payload }),
-    ...(options.cookies === undefined ? {} : { cookies: options.cookies }),
-    remoteAddress: options.ip ?? "127.0.0.1",
-  });
-}
-
-function expectSuccess(response: LightMyRequestResponse, status = 200): any {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers["content-type"]).toMatch(/^application\/json/);
-  const body = response.json();
-  expect(Object.keys(body).sort()).toEqual(["error", "msg", "status"]);
-  expect(body.error).toBe("");
-  expect(body.status).toBe("success");
-  return body.msg;
-}
-
-function expectFailure(response: LightMyRequestResponse, status: number, error?: string | RegExp): string {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers["content-type"]).toMatch(/^application\/json/);
-  const body = response.json();
-  expect(Object.keys(body).sort()).toEqual(["error", "msg", "status"]);
-  expect(body.msg).toBe("");
-  expect(body.status).toBe("error");
-  expect(typeof body.error).toBe("string");
-  expect(body.error).not.toBe("");
-  if (typeof error === "string") expect(body.error).toBe(error);
-  else if (error !== undefined) expect(body.error).toMatch(error);
-  return body.error as string;
-}
+const call = restCaller(() => t);
 
 async function start(options: TestAppOptions = {}): Promise<void> {
   t = await createTestApp(options);
@@ -216,7 +162,7 @@ describe("the envelope on every path", () => {
 
   it("wrong credentials: 401, never saying which part was wrong", async () => {
     await start();
-    const wrongs: Array<Call> = [
+    const wrongs: Array<RestCall> = [
       { auth: { basic: ["root", "not-the-password"] } },
       { auth: { basic: ["nosuchuser", "whatever-password"] } },
       { auth: { whm: ["root", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"] } },
@@ -268,7 +214,7 @@ describe("the envelope on every path", () => {
 
   it("unsupported or odd bodies never produce a 500", async () => {
     await start();
-    const odd: Array<[Method, string, Call]> = [
+    const odd: Array<[Method, string, RestCall]> = [
       ["POST", "/api/v1/access_hashes", { auth: ROOT, raw: "name=x&ip=203.0.113.1", headers: { "content-type": "text/plain" } }],
       ["POST", "/api/v1/access_hashes", { auth: ROOT, raw: "\u0000\u0001binary", headers: { "content-type": "application/octet-stream" } }],
       ["POST", "/api/v1/access_hashes", { auth: ROOT, raw: "name=%zz", headers: { "content-type": "application/x-www-form-urlencoded" } }],
@@ -736,7 +682,7 @@ describe("every credential kind works on REST", () => {
     const { token } = await createToken({ name: "rest-client" });
     const hash = await createHash({ name: "panel", ip: CLIENT });
     const { cookie, securityToken } = await login("root", ROOT_PASSWORD);
-    const ways: Array<[string, Call]> = [
+    const ways: Array<[string, RestCall]> = [
       ["session", { cookies: { whostmgrsession: cookie }, headers: { "x-csrf-token": securityToken } }],
       ["password", { auth: ROOT }],
       ["api-token", { auth: { whm: ["root", token] } }],
