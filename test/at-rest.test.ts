@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/core/actor.js";
 import { createKeyhold, type Keyhold } from "../src/core/keyhold.js";
 import { loadOrCreateKeyFile, SecretBox } from "../src/core/secret-box.js";
+import { buildServer } from "../src/http/server.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 
 async function openAt(databasePath: string, keyFile: string): Promise<Keyhold> {
@@ -107,6 +108,18 @@ describe("an access hash is encrypted at rest", () => {
     const keyhold = await openAt(databasePath, join(dir, "other.key"));
     try {
       await expect(keyhold.accessHashes.read(CLI_ACTOR, "root")).rejects.toThrow("There was a problem loading the accesshash.");
+      // WHM's answer for it: HTTP 200, result 0 and its reason, not a server error.
+      await keyhold.settings.set(CLI_ACTOR, "allow_deprecated_accesshash", "1");
+      const app = buildServer(keyhold, { trustProxy: [], insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent" });
+      try {
+        const password = "root-password-9";
+        await keyhold.accounts.setPassword(CLI_ACTOR, "root", password);
+        const response = await app.inject({ method: "GET", url: "/json-api/accesshash?api.version=1", headers: { authorization: `Basic ${Buffer.from(`root:${password}`).toString("base64")}` } });
+        expect(response.statusCode).toBe(200);
+        expect(response.json().metadata).toMatchObject({ command: "accesshash", result: 0, reason: "There was a problem loading the accesshash." });
+      } finally {
+        await app.close();
+      }
     } finally {
       await keyhold.close();
     }

@@ -820,3 +820,64 @@ describe("Authorization: whm user:TOKEN", () => {
     expect(expectOk(await t.whm("listaccts", {}, whm("root", view.accesshash)), "listaccts").acct).toEqual(expect.any(Array));
   });
 });
+
+describe("a limited token cannot get around its own limits", () => {
+  it("cannot change its account's password without passwd, which a password login may", async () => {
+    t = await createTestApp();
+    const limited = await createToken("limited", { acl: "list-accts", whitelist_ip: "127.0.0.1" });
+    const changed = await t.whm("passwd", { user: "root", password: "taken-over-1" }, whm("root", limited));
+    expect(changed.body.metadata.result).toBe(0);
+    expect(changed.body.metadata.reason).toContain("“passwd”");
+    expect(await statusOfBasic("root", "taken-over-1")).toBe(401);
+
+    await createReseller("res");
+    expect((await t.whm("passwd", { user: "res", password: "res-changed-1" }, basic("res"))).body.metadata.result).toBe(1);
+    const allowed = await createToken("allowed", { acl: "passwd" });
+    expect((await t.whm("passwd", { user: "root", password: "changed-by-token-1" }, whm("root", allowed))).body.metadata.result).toBe(1);
+    expect(await statusOfBasic("root", "changed-by-token-1")).toBe(200);
+  });
+
+  it("cannot lift its own whitelist or expiry, or mint a sibling, without manage-api-tokens", async () => {
+    t = await createTestApp();
+    const expiresAt = String(nowSeconds() + 3_600);
+    const limited = await createToken("limited", { acl: "list-accts", whitelist_ip: "127.0.0.1", expires_at: expiresAt });
+    const auth = whm("root", limited);
+    const lifted = await t.whm("api_token_update", { token_name: "limited", whitelist_ip: "any", expires_at: "0" }, auth);
+    expect(lifted.body.metadata.result).toBe(0);
+    expect(lifted.body.metadata.reason).toContain("“manage-api-tokens”");
+    expect((await create({ token_name: "sibling", acl: "list-accts" }, auth)).body.metadata.result).toBe(0);
+    expect((await t.whm("api_token_revoke", { token_name: "limited" }, auth)).body.metadata.result).toBe(0);
+    const listed = await t.whm("api_token_list", {}, auth);
+    expect(listed.body.metadata.result).toBe(0);
+    const kept = (await list()).limited;
+    expect(kept.whitelist_ips).toEqual(["127.0.0.1"]);
+    expect(kept.expires_at).toBe(Number(expiresAt));
+  });
+
+  it("cannot read or make a credential with every privilege of its account", async () => {
+    t = await createTestApp({ settings: { allow_deprecated_accesshash: "1" } });
+    expectOk(await t.whm("accesshash", { generate: "1" }), "accesshash");
+    const limited = await createToken("limited", { acl: ["manage-api-tokens", "list-accts"] });
+    for (const params of [{}, { generate: "1" }]) {
+      const result = await t.whm("accesshash", params, whm("root", limited));
+      expect(result.body.metadata.result, JSON.stringify(params)).toBe(0);
+      expect(JSON.stringify(result.body)).not.toMatch(/[0-9a-f]{960}/);
+    }
+    const ipHash = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/access_hashes",
+      headers: { authorization: `whm root:${limited}`, "content-type": "application/json" },
+      payload: JSON.stringify({ name: "escape", ip: "198.51.100.7" }),
+    });
+    expect(ipHash.statusCode).toBe(403);
+    expect(ipHash.json().msg).toBe("");
+
+    // A full-access token holds all of root's privileges, and may.
+    const full = await createToken("full");
+    expect((await t.whm("accesshash", {}, whm("root", full))).body.metadata.result).toBe(1);
+  });
+});
+
+async function statusOfBasic(username: string, password: string): Promise<number> {
+  return (await t.whm("version", {}, { basic: [username, password] })).status;
+}

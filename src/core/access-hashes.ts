@@ -1,6 +1,6 @@
 import { accessKeySignature, formatAccessHashFile, generateAccessHash, normalizeAccessHash } from "./access-hash.js";
 import { isValidUsername, printable } from "./account.js";
-import { requireAcl, type Actor } from "./actor.js";
+import { holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
@@ -52,7 +52,7 @@ export class AccessHashService {
     if (record === null) throw new KeyholdError("NOT_FOUND", `No accesshash exists for ${target.username}`);
     const accesshash = this.secretBox.open(record.sealed, target.id);
     // Only a different key file (or an altered row) makes this fail; the operator must act.
-    if (accesshash === null) throw new KeyholdError("INTERNAL", "There was a problem loading the accesshash.");
+    if (accesshash === null) throw new KeyholdError("SECRET_UNREADABLE", "There was a problem loading the accesshash.");
     return {
       user: target.username,
       accesshash,
@@ -112,6 +112,11 @@ export class AccessHashService {
     }
     const account = isValidUsername(name) ? await this.store.getAccountByUsername(name) : null;
     if (account === null || account.role === "user") throw invalidArgument(`User ${printable(name)} is not a reseller.`);
+    // WHM lets any holder of manage-api-tokens do this; the hash has every privilege of its
+    // account, so Keyhold asks the caller to hold them all (a limited token does not).
+    if (!holdsAllPrivilegesOf(actor, account)) {
+      throw new KeyholdError("FORBIDDEN", `You do not have access to ${operation} the accesshash of ${account.username}: it carries privileges this credential does not have.`);
+    }
     return account;
   }
 }

@@ -9,7 +9,7 @@ import {
   printable,
   type Account,
 } from "./account.js";
-import { requireAcl, requireRootLevel, type Actor } from "./actor.js";
+import { actsAsAccount, requireAcl, requireRootLevel, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
@@ -271,7 +271,11 @@ export class AccountService {
   }
 
   private requireMaySetPassword(actor: Actor, target: Account): void {
-    if (target.username === actor.username) return;
+    if (target.username === actor.username) {
+      // A token setting its account's password would get around its own limits (reference §3.8).
+      if (!actsAsAccount(actor)) requireAcl(actor, "passwd");
+      return;
+    }
     requireAcl(actor, "passwd");
     if (target.role === "root") throw forbidden("Only root can change root's password.");
     this.requireControl(actor, target);

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "BAD_GATEWAY"
   | "UNAVAILABLE"
+  | "SECRET_UNREADABLE"
   | "INTERNAL";
 
 /** The HTTP status every API answers for each code. */
@@ -32,6 +33,8 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   BAD_GATEWAY: 502,
   UNAVAILABLE: 503,
+  // A stored secret that does not decrypt: the key file is not the one that sealed it.
+  SECRET_UNREADABLE: 500,
   INTERNAL: 500,
 };
 

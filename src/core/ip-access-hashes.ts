@@ -1,6 +1,6 @@
 import { hash, randomBytes } from "node:crypto";
 import { hasControlCharacters, isValidUsername, printable } from "./account.js";
-import { requireAcl, type Actor } from "./actor.js";
+import { holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
@@ -73,6 +73,9 @@ export class IpAccessHashService {
 
   async create(actor: Actor, input: IpAccessHashInput): Promise<CreatedIpAccessHash> {
     const owner = await this.ownerFor(actor, input.user ?? actor.username);
+    if (!holdsAllPrivilegesOf(actor, owner)) {
+      throw forbidden(`An API access hash carries every privilege of “${owner.username}”, more than this caller holds.`);
+    }
     const now = this.clock.now();
     const secret = randomBytes(SECRET_BYTES).toString("hex");
     const record: IpAccessHashRecord = {

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { accountAcls, isValidUsername, printable, type Account } from "./account.js";
 import type { AclSet } from "./acl.js";
-import { requireAcl, type Actor } from "./actor.js";
+import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { generateApiToken, isTokenDigest, tokenDigest } from "./api-token.js";
 import { normalizeAccessHash } from "./access-hash.js";
 import { auditRecord } from "./audit.js";
@@ -255,7 +255,11 @@ export class TokenService {
   private async ownerFor(actor: Actor, ownerName: string): Promise<AccountRecord> {
     const owner = isValidUsername(ownerName) ? await this.store.getAccountByUsername(ownerName) : null;
     if (owner === null) throw notFound(`The account “${printable(ownerName)}” does not exist.`);
-    if (owner.username === actor.username) return owner;
+    if (owner.username === actor.username) {
+      // Otherwise a token could lift its own whitelist and expiry, or mint an unbound sibling.
+      if (!actsAsAccount(actor)) requireAcl(actor, "manage-api-tokens");
+      return owner;
+    }
     requireAcl(actor, "manage-api-tokens");
     if (!actor.acls.rootLevel && (owner.owner !== actor.username || accountAcls(owner).rootLevel)) {
       throw forbidden(`You do not have access to the API tokens of “${owner.username}”.`);
@@ -273,9 +277,7 @@ export class TokenService {
  * may grant it: otherwise a token limited to a few ACLs could mint an unlimited one.
  */
 function assertMayGrantFullAccess(actor: Actor, owner: Account): void {
-  const ownerAcls = accountAcls(owner);
-  const covered = ownerAcls.rootLevel ? actor.acls.rootLevel : ownerAcls.list().every((acl) => actor.acls.has(acl));
-  if (!covered) {
+  if (!holdsAllPrivilegesOf(actor, owner)) {
     throw invalidArgument(
       `Invalid or unauthorized ACL(s) specified: all (a token without “acl” has every privilege of “${owner.username}”, more than this caller holds; list the ACLs the token needs)`,
     );

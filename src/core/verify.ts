@@ -1,5 +1,6 @@
 import { hash, timingSafeEqual } from "node:crypto";
 import { AclSet } from "./acl.js";
+import type { CredentialKindName } from "./actor.js";
 import { accountAcls, hasControlCharacters, isValidUsername, type Account } from "./account.js";
 import { normalizeAccessHash } from "./access-hash.js";
 import { mayBeIssuedToken, tokenDigest } from "./api-token.js";
@@ -23,7 +24,6 @@ export type PresentedCredential =
   | { readonly scheme: "session"; readonly secret: string; readonly securityToken: string }
   | { readonly scheme: "ip-access-hash"; readonly secret: string };
 
-export type CredentialKindName = "password" | "session" | "accesshash" | "api-token" | "ip-access-hash";
 
 export interface CredentialRef {
   readonly kind: CredentialKindName;
@@ -165,11 +165,11 @@ export class Verifier {
     if (tokens.size === 0) return null;
     // The digest goes first: checking the checksum first would cost a second hash on every valid
     // request to save one on a mistyped one.
-    const digest = tokenDigest(secret);
-    const token = tokens.get(digest);
-    // The map lookup is by digest, so it leaks nothing about the secret; compare anyway so a
-    // future change of index cannot turn this into an early-exit string comparison.
-    if (token === undefined || !timingSafeEqual(Buffer.from(token.digest), Buffer.from(digest))) return null;
+    // No secret is compared here, so there is nothing to compare in constant time: the lookup is by
+    // the presented secret's SHA-512, and whatever its timing tells is about digests, which give
+    // away no token (finding a token from its digest is a preimage attack on SHA-512).
+    const token = tokens.get(tokenDigest(secret));
+    if (token === undefined) return null;
     // A created token passed its checksum when it was made; a string in WHM's shape with a wrong
     // checksum can only be a token imported from cPanel, never a converted one.
     if (token.origin === "converted" && !mayBeIssuedToken(secret)) return null;

@@ -27,5 +27,5 @@ export function isSecureChannel(request: FastifyRequest, options: HttpOptions): 
 export function actorOf(request: FastifyRequest): Actor {
   const identity = request.identity;
   if (identity === null) throw new Error("actorOf() called on an unauthenticated request");
-  return { username: identity.account.username, acls: identity.acls, ip: request.ip };
+  return { username: identity.account.username, acls: identity.acls, ip: request.ip, credential: identity.credential.kind };
 }
