@@ -546,6 +546,32 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         await store.recordUsage([]);
         expect(await store.getApiTokenByName(account.id, token.name)).toMatchObject({ lastUsedAt: T0 + 100 });
       });
+
+      it("only moves last use forward, and never onto an access hash made after the use", async () => {
+        const account = await addAccount();
+        const token = newToken(account.id);
+        await store.insertApiToken(token);
+        const ipHash = newIpAccessHash(account.id, T0);
+        await store.insertIpAccessHash(ipHash);
+        await store.recordUsage([
+          { kind: "api-token", id: token.id, at: T0 + 500, ip: "192.0.2.5" },
+          { kind: "ip-access-hash", id: ipHash.id, at: T0 + 500, ip: "192.0.2.5" },
+        ]);
+        // An instance flushing older uses after a newer one landed changes nothing.
+        await store.recordUsage([
+          { kind: "api-token", id: token.id, at: T0 + 400, ip: "192.0.2.4" },
+          { kind: "ip-access-hash", id: ipHash.id, at: T0 + 400, ip: "192.0.2.4" },
+        ]);
+        expect(await store.getApiTokenByName(account.id, token.name)).toMatchObject({ lastUsedAt: T0 + 500, lastUsedIp: "192.0.2.5" });
+        expect(await store.getIpAccessHash(ipHash.id)).toMatchObject({ lastUsedAt: T0 + 500, lastUsedIp: "192.0.2.5" });
+
+        // The old hash was used at T0 + 100; the account's new one was made at T0 + 200.
+        await store.putAccessHash(newAccessHash(account.id, { createdAt: T0 + 200 }));
+        await store.recordUsage([{ kind: "accesshash", id: account.id, at: T0 + 100, ip: "203.0.113.9" }]);
+        expect(await store.getAccessHash(account.id)).toMatchObject({ lastUsedAt: null, lastUsedIp: null });
+        await store.recordUsage([{ kind: "accesshash", id: account.id, at: T0 + 300, ip: "203.0.113.9" }]);
+        expect(await store.getAccessHash(account.id)).toMatchObject({ lastUsedAt: T0 + 300, lastUsedIp: "203.0.113.9" });
+      });
     });
 
     describe("counts", () => {

@@ -858,7 +858,7 @@ describe("a limited token cannot get around its own limits", () => {
     t = await createTestApp({ settings: { allow_deprecated_accesshash: "1" } });
     expectOk(await t.whm("accesshash", { generate: "1" }), "accesshash");
     const limited = await createToken("limited", { acl: ["manage-api-tokens", "list-accts"] });
-    for (const params of [{}, { generate: "1" }]) {
+    for (const params of [{}, { generate: "1" }] as Record<string, string>[]) {
       const result = await t.whm("accesshash", params, whm("root", limited));
       expect(result.body.metadata.result, JSON.stringify(params)).toBe(0);
       expect(JSON.stringify(result.body)).not.toMatch(/[0-9a-f]{960}/);

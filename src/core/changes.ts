@@ -13,6 +13,11 @@ export type Change =
 export type ChangeListener = (change: Change) => void;
 
 export interface ChangeFeed {
+  /**
+   * True while every change made anywhere reaches this feed. While false (a shared feed lost its
+   * connection), caches must not keep what they load: a change they would miss could be a revocation.
+   */
+  readonly live: boolean;
   publish(change: Change): Promise<void>;
   subscribe(listener: ChangeListener): () => void;
   close(): Promise<void>;
@@ -21,6 +26,10 @@ export interface ChangeFeed {
 /** The feed of a single instance: listeners run synchronously, so a revocation bites at once. */
 export class LocalChangeFeed implements ChangeFeed {
   private readonly listeners = new Set<ChangeListener>();
+
+  get live(): boolean {
+    return true;
+  }
 
   async publish(change: Change): Promise<void> {
     this.deliver(change);

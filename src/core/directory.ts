@@ -30,7 +30,7 @@ export class Directory {
 
   constructor(
     private readonly store: Store,
-    changes: ChangeFeed,
+    private readonly changes: ChangeFeed,
   ) {
     this.unsubscribe = changes.subscribe((change) => this.forget(change));
   }
@@ -63,14 +63,15 @@ export class Directory {
 
   /**
    * The cached value, or the loaded one, which is kept unless a change arrived while it loaded
-   * (it may predate the change). Misses are not kept: they cost memory an attacker controls.
+   * (it may predate the change) or changes cannot reach this process now (then every request
+   * reads the store). Misses are not kept: they cost memory an attacker controls.
    */
   private cached<K, V>(map: Map<K, V>, key: K, load: () => Promise<V | null>, keep: (value: V) => void = (value) => setBounded(map, key, value)): Cached<V> {
     const hit = map.get(key);
     if (hit !== undefined) return hit;
     const generation = this.generation;
     return load().then((value) => {
-      if (value !== null && generation === this.generation) keep(value);
+      if (value !== null && generation === this.generation && this.changes.live) keep(value);
       return value;
     });
   }

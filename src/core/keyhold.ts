@@ -79,6 +79,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     async close(): Promise<void> {
       await usage.close();
       directory.close();
+      settings.close();
       await guard.close();
       await changes.close();
       await store.close();

@@ -5,8 +5,15 @@ import type { Clock } from "./clock.js";
 import { parseSettingValue, settingsFrom, type Settings } from "./settings.js";
 import type { Store } from "../store/store.js";
 
+const RELOAD_RETRY_MS = 1_000;
+
 /** Settings are read on every request, so they are held in memory and reloaded on change. */
 export class SettingsService {
+  // Bumped by every reload and every local write: only the newest may set what is held, so a
+  // slow reload that read before a later change cannot put the older values back.
+  private version = 0;
+  private retry: NodeJS.Timeout | null = null;
+
   private constructor(
     private readonly store: Store,
     private readonly changes: ChangeFeed,
@@ -35,16 +42,34 @@ export class SettingsService {
       await tx.putSetting(parsed.key, String(parsed.value), now);
       await tx.appendAudit(auditRecord(now, actor, "setting.set", parsed.key, { detail: { from: previous, to: parsed.value } }));
     });
+    this.version++;
     this.current = { ...this.current, [parsed.key]: parsed.value };
     await this.changes.publish({ kind: "settings" });
     return this.current;
   }
 
+  /**
+   * Reads the settings again after a notice. A failed read is retried until one succeeds (or a
+   * newer reload supersedes it): an instance must not keep, say, access hashes allowed after
+   * another instance turned them off.
+   */
   private async reload(): Promise<void> {
+    const version = ++this.version;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
     try {
-      this.current = settingsFrom(await this.store.getSettings());
+      const loaded = settingsFrom(await this.store.getSettings());
+      if (version === this.version) this.current = loaded;
     } catch {
-      // Keep serving with the settings already held; the next change notice retries.
+      if (version !== this.version) return;
+      this.retry = setTimeout(() => void this.reload(), RELOAD_RETRY_MS);
+      this.retry.unref();
     }
+  }
+
+  close(): void {
+    this.version++;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
   }
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
 import { accessHashFromRow, accountFromRow, apiTokenFromRow, auditFromRow, ipAccessHashFromRow, listToJson, sessionFromRow } from "./rows.js";
 import type {
@@ -323,23 +323,24 @@ export class KyselyStore implements Store {
 
   async recordUsage(updates: readonly UsageUpdate[]): Promise<void> {
     for (const update of updates) {
+      // Last use only moves forward: another instance may already have written a later one.
+      const isLater = (eb: ExpressionBuilder<Database, "access_hashes" | "ip_access_hashes" | "api_tokens">) =>
+        eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", update.at)]);
       if (update.kind === "accesshash") {
         await this.db
           .updateTable("access_hashes")
           .set({ last_used_at: update.at, last_used_ip: update.ip })
           .where("account_id", "=", update.id)
-          .execute();
-      } else if (update.kind === "ip-access-hash") {
-        await this.db
-          .updateTable("ip_access_hashes")
-          .set({ last_used_at: update.at, last_used_ip: update.ip })
-          .where("id", "=", update.id)
+          // A use from before the hash was made belongs to the hash it replaced.
+          .where("created_at", "<=", update.at)
+          .where(isLater)
           .execute();
       } else {
         await this.db
-          .updateTable("api_tokens")
+          .updateTable(update.kind === "ip-access-hash" ? "ip_access_hashes" : "api_tokens")
           .set({ last_used_at: update.at, last_used_ip: update.ip })
           .where("id", "=", update.id)
+          .where(isLater)
           .execute();
       }
     }

@@ -109,7 +109,7 @@ export class PostgresChangeFeed extends LocalChangeFeed {
   }
 
   /** True while changes from other instances can arrive. */
-  get connected(): boolean {
+  override get live(): boolean {
     return this.listener !== null;
   }
 
