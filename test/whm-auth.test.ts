@@ -417,3 +417,38 @@ describe("an Authorization header takes precedence over a session cookie", () =>
     expect401(response, "Wrong-Secret-123");
   });
 });
+
+describe("requests another site started (Sec-Fetch-Site)", () => {
+  const basicRoot = { authorization: `Basic ${b64(`root:${ROOT_PASSWORD}`)}` };
+
+  it("do not run on credentials the browser adds by itself: cached Basic, a session or the access_hash cookie", async () => {
+    t = await createTestApp();
+    for (const site of ["cross-site", "same-site"]) {
+      const whm = await t.app.inject({ method: "GET", url: "/json-api/passwd?api.version=1&user=root&password=forged-pass-1", headers: { ...basicRoot, "sec-fetch-site": site } });
+      expect(whm.json().metadata.result, site).toBe(0);
+      expect(whm.json().metadata.reason).toMatch(/another site/);
+      const rest = await t.app.inject({ method: "GET", url: "/api/v1/system/status", headers: { ...basicRoot, "sec-fetch-site": site } });
+      expect(rest.statusCode, site).toBe(403);
+    }
+    // The password is unchanged.
+    expect((await t.whm("version")).status).toBe(200);
+
+    const created = await t.app.inject({ method: "POST", url: "/api/v1/access_hashes", headers: { ...basicRoot, "content-type": "application/json" }, payload: JSON.stringify({ name: "browser", ip: "127.0.0.1" }) });
+    const hash = created.json().msg.access_hash as string;
+    const viaCookie = await t.app.inject({ method: "GET", url: "/api/v1/system/status", cookies: { access_hash: hash }, headers: { "sec-fetch-site": "cross-site" } });
+    expect(viaCookie.statusCode).toBe(403);
+    const viaBearer = await t.app.inject({ method: "GET", url: "/api/v1/system/status", headers: { authorization: `Bearer ${hash}`, "sec-fetch-site": "cross-site" } });
+    expect(viaBearer.statusCode).toBe(200);
+  });
+
+  it("still run with a token in the Authorization header, which no other site can make a browser send", async () => {
+    t = await createTestApp();
+    const token = await rootToken();
+    const response = await t.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: `whm root:${token}`, "sec-fetch-site": "cross-site" } });
+    expect(response.json().metadata.result).toBe(1);
+    for (const site of ["same-origin", "none"]) {
+      const own = await t.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { ...basicRoot, "sec-fetch-site": site } });
+      expect(own.json().metadata.result, site).toBe(1);
+    }
+  });
+});

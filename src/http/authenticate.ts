@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { KeyholdError } from "../core/errors.js";
 import type { Keyhold } from "../core/keyhold.js";
-import type { Identity, VerifyOutcome } from "../core/verify.js";
+import type { Identity, PresentedCredential, VerifyOutcome } from "../core/verify.js";
 import { readCredential } from "./credentials.js";
 
 export const ACCESS_DENIED = "Access denied: the user name or the credentials are not valid.";
@@ -13,7 +13,15 @@ export interface AuthenticateOptions {
   readonly requiredAcls?: readonly string[];
   /** The client's address when it is not the request's own (nginx's auth_request subrequest). */
   readonly ip?: string;
+  /**
+   * Refuse credentials a browser attaches by itself (Basic it has cached, cookies) on requests
+   * that a browser says another site started: Keyhold's own APIs change things on GET too.
+   */
+  readonly refuseCrossSite?: boolean;
 }
+
+// What browsers send in Sec-Fetch-Site for a request another site (or a sibling subdomain) made.
+const CROSS_SITE = new Set(["cross-site", "same-site"]);
 
 /**
  * Authenticates the request or throws the error its API renders: 401 for missing or wrong
@@ -26,6 +34,12 @@ export async function authenticate(keyhold: Keyhold, request: FastifyRequest, op
     throw new KeyholdError(
       "UNAUTHENTICATED",
       "Authentication required: send an API token (“Authorization: whm user:token”), an access hash (cookie “access_hash” or “Authorization: Bearer”), HTTP Basic credentials, or a session.",
+    );
+  }
+  if (options.refuseCrossSite === true && isAmbient(request, credential) && CROSS_SITE.has(String(request.headers["sec-fetch-site"]))) {
+    throw new KeyholdError(
+      "FORBIDDEN",
+      "This request came from another site, so the credentials the browser added (a password or a cookie) are not accepted. Send an API token in the Authorization header instead.",
     );
   }
   const outcome = await keyhold.verifier.verify(credential, {
@@ -47,4 +61,9 @@ export function refusal(outcome: Exclude<VerifyOutcome, { valid: true }>, requir
     return new KeyholdError("FORBIDDEN", `Permission denied: this needs the privilege(s) ${requiredAcls.map((acl) => `“${acl}”`).join(", ")}.`);
   }
   return new KeyholdError("UNAUTHENTICATED", ACCESS_DENIED);
+}
+
+/** A credential the browser adds without the page's help: cached Basic, or any cookie. */
+function isAmbient(request: FastifyRequest, credential: PresentedCredential): boolean {
+  return credential.scheme === "password" || credential.scheme === "session" || (credential.scheme === "ip-access-hash" && request.headers.authorization === undefined);
 }

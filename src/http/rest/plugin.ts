@@ -76,7 +76,7 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
       });
       api.addHook("preHandler", async function requireCredential(request) {
         if (request.routeOptions.config.public === true) return;
-        await authenticate(keyhold, request, { securityToken: sessionToken(request) });
+        await authenticate(keyhold, request, { securityToken: sessionToken(request), refuseCrossSite: true });
       });
 
       api.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -24,7 +24,7 @@ export function registerWhmRoutes(app: FastifyInstance, keyhold: Keyhold, option
     if (securityToken !== null && !/^cpsess\d{10}$/.test(securityToken)) {
       throw new KeyholdError("NOT_FOUND", `No such path: ${printable(request.url.split("?")[0] ?? "")}`);
     }
-    const identity = await authenticate(keyhold, request, { securityToken });
+    const identity = await authenticate(keyhold, request, { securityToken, refuseCrossSite: true });
     const fn = WHM_FUNCTIONS.get(command);
     if (fn === undefined) return whmFailure(printable(command), unknownApp(printable(command)));
     try {
