@@ -127,3 +127,31 @@ describe("import-cpanel", () => {
     expect((await t.keyhold.store.counts()).apiTokens).toBe(0);
   });
 });
+
+describe("import-cpanel with items Keyhold cannot take", () => {
+  it("skips a reserved reseller name and an access hash held by two accounts, and imports the rest", async () => {
+    t = await createTestApp();
+    const files = goodCpanelFiles(t.clock.now());
+    files["var/cpanel/resellers"] = `test:list-accts\n${files["var/cpanel/resellers"]}`;
+    files["home/bob/.accesshash"] = files["root/.accesshash"]!;
+    const root = writeCpanelTree(files);
+
+    for (const dryRun of [true, false]) {
+      const report = await runImport(root, dryRun);
+      expect(outcomeOf(report, "account test"), `dry run ${dryRun}`).toMatchObject({ outcome: "skipped", detail: "The username “test” is reserved." });
+      expect(outcomeOf(report, "account bob")).toMatchObject({ outcome: "created" });
+      expect(outcomeOf(report, "token bob/dns")).toMatchObject({ outcome: "imported" });
+      expect(outcomeOf(report, "setting allow_deprecated_accesshash")).toMatchObject({ outcome: "set" });
+    }
+    expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(1);
+    expect(await t.keyhold.store.getAccountByUsername("test")).toBeNull();
+
+    // The hash went to root, the first to claim it; bob's copy is reported, not imported.
+    const again = await runImport(root);
+    expect(outcomeOf(again, "access hash root")).toMatchObject({ outcome: "skipped", detail: "already imported" });
+    expect(outcomeOf(again, "access hash bob")).toMatchObject({ outcome: "skipped", detail: "another account already holds this same access hash; not imported" });
+    const bob = await t.keyhold.store.getAccountByUsername("bob");
+    expect(await t.keyhold.store.getAccessHash(bob!.id)).toBeNull();
+    expect((await t.keyhold.accessHashes.read(CLI_ACTOR, "root")).accesshash).toBe(ROOT_ACCESSHASH);
+  });
+});

@@ -1,8 +1,9 @@
+import { assertNewUsername } from "./account.js";
 import type { Actor } from "./actor.js";
 import type { CpanelSnapshot } from "./cpanel-files.js";
 import { KeyholdError } from "./errors.js";
 import type { Keyhold } from "./keyhold.js";
-import type { AccountRecord } from "../store/store.js";
+import { DuplicateRecordError, type AccountRecord } from "../store/store.js";
 
 export interface ImportLine {
   readonly outcome: "created" | "imported" | "set" | "skipped" | "error";
@@ -32,16 +33,23 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
   const step = (): void => options.onProgress?.(++done, total);
 
   for (const reseller of snapshot.resellers) {
+    const subject = `account ${reseller.username}`;
     const existing = await keyhold.store.getAccountByUsername(reseller.username);
-    if (existing !== null) {
-      report.push({ outcome: "skipped", subject: `account ${reseller.username}`, detail: `already exists (${existing.role}); left unchanged` });
-    } else if (dryRun) {
-      planned.add(reseller.username);
-      report.push({ outcome: "created", subject: `account ${reseller.username}`, detail: "reseller (dry run)" });
-    } else {
-      const { dropped } = await keyhold.accounts.importReseller(actor, reseller.username, reseller.acls);
-      const note = dropped.length === 0 ? "" : `; unknown privileges dropped: ${dropped.join(", ")}`;
-      report.push({ outcome: "created", subject: `account ${reseller.username}`, detail: `reseller without a password${note}` });
+    try {
+      if (existing !== null) {
+        report.push({ outcome: "skipped", subject, detail: `already exists (${existing.role}); left unchanged` });
+      } else if (dryRun) {
+        assertNewUsername(reseller.username);
+        planned.add(reseller.username);
+        report.push({ outcome: "created", subject, detail: "reseller (dry run)" });
+      } else {
+        const { dropped } = await keyhold.accounts.importReseller(actor, reseller.username, reseller.acls);
+        const note = dropped.length === 0 ? "" : `; unknown privileges dropped: ${dropped.join(", ")}`;
+        report.push({ outcome: "created", subject, detail: `reseller without a password${note}` });
+      }
+    } catch (error) {
+      // One account Keyhold cannot hold (a reserved name, say) must not stop the rest.
+      report.push({ outcome: "skipped", subject, detail: reasonToSkip(error) });
     }
     step();
   }
@@ -74,8 +82,7 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
             : { outcome: "skipped", subject, detail: `already imported as “${result.token.name}”` },
         );
       } catch (error) {
-        if (!(error instanceof KeyholdError)) throw error;
-        report.push({ outcome: "skipped", subject, detail: error.message });
+        report.push({ outcome: "skipped", subject, detail: reasonToSkip(error) });
       }
     }
   }
@@ -92,7 +99,14 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
       report.push({ outcome: "imported", subject, detail: "dry run" });
       continue;
     }
-    const result = await keyhold.accessHashes.importHash(actor, owner, entry.accesshash, { dryRun });
+    let result: Awaited<ReturnType<typeof keyhold.accessHashes.importHash>>;
+    try {
+      result = await keyhold.accessHashes.importHash(actor, owner, entry.accesshash, { dryRun });
+    } catch (error) {
+      const detail = error instanceof DuplicateRecordError ? "another account already holds this same access hash; not imported" : reasonToSkip(error);
+      report.push({ outcome: "skipped", subject, detail });
+      continue;
+    }
     if (result === "imported") report.push({ outcome: "imported", subject, detail: dryRun ? "dry run" : "ok" });
     else if (result === "same") report.push({ outcome: "skipped", subject, detail: "already imported" });
     else report.push({ outcome: "skipped", subject, detail: "Keyhold already holds a different access hash for this account; not replaced" });
@@ -109,5 +123,11 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
     }
   }
   return report;
+}
+
+/** Why one item was skipped; anything but a refusal of that item (the store failing) ends the import. */
+function reasonToSkip(error: unknown): string {
+  if (error instanceof KeyholdError) return error.message;
+  throw error;
 }
 
