@@ -804,3 +804,19 @@ describe("request forms", () => {
     expectOk(await t.whm("version", {}, { basic: ["alice", "p@ss word 1&x"] }), "version");
   });
 });
+
+describe("a reseller that owns another reseller", () => {
+  it("may not act as one holding privileges it lacks, but may as one holding no more than it does", async () => {
+    t = await createTestApp();
+    await createReseller("bob", ["list-accts", "passwd", "suspend-acct", "create-acct"]);
+    expectOk(await createAccount("carol", { reseller: "1", owner: "bob" }), "createacct");
+    expectOk(await t.whm("setacls", { reseller: "carol", "acl-list-accts": "1", "acl-kill-acct": "1" }), "setacls");
+    expectRefused(await t.whm("passwd", { user: "carol", password: "taken-over-1" }, basic("bob")), "passwd", /carol/);
+    expectRefused(await t.whm("suspendacct", { user: "carol" }, basic("bob")), "suspendacct", /carol/);
+    expect((await t.whm("version", {}, basic("carol"))).status).toBe(200);
+
+    expectOk(await t.whm("setacls", { reseller: "carol", "acl-list-accts": "1" }), "setacls");
+    expectOk(await t.whm("passwd", { user: "carol", password: "reset-by-bob-1" }, basic("bob")), "passwd");
+    expect((await t.whm("version", {}, { basic: ["carol", "reset-by-bob-1"] })).status).toBe(200);
+  });
+});

@@ -3,13 +3,12 @@ import {
   ROOT_USERNAME,
   assertAcceptablePassword,
   assertNewUsername,
-  isRootLevel,
   isValidUsername,
   normalizeDomain,
   printable,
   type Account,
 } from "./account.js";
-import { actsAsAccount, requireAcl, requireRootLevel, type Actor } from "./actor.js";
+import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, requireRootLevel, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
@@ -284,7 +283,9 @@ export class AccountService {
   /** Root level controls everyone; a reseller controls the accounts it owns. */
   private requireControl(actor: Actor, target: Account): void {
     if (actor.acls.rootLevel) return;
-    if (target.owner !== actor.username || isRootLevel(target)) {
+    // A reseller may own another reseller; acting as it (a new password, say) must not give the
+    // owner privileges it does not hold itself.
+    if (target.owner !== actor.username || !holdsAllPrivilegesOf(actor, target)) {
       throw forbidden(`You do not have access to the account “${target.username}”.`);
     }
   }
