@@ -377,6 +377,29 @@ describe("accounts", () => {
     expectSuccess(await call("GET", "/api/v1/session", { auth: { basic: ["alice", "alice-password-1"] } }));
   });
 
+  it("a PUT whose last write fails leaves none of its earlier writes behind", async () => {
+    await start();
+    await createReseller("res1");
+    const before = expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }));
+    // The store fails at the password step, after the privileges and suspension were written in the same transaction.
+    const store = t.keyhold.store;
+    const transaction = store.transaction.bind(store);
+    store.transaction = (work) =>
+      transaction((tx) =>
+        work(
+          new Proxy(tx, {
+            get: (target, key, receiver) =>
+              key === "deleteAccountSessions" ? async () => Promise.reject(new Error("disk full")) : Reflect.get(target, key, receiver),
+          }),
+        ),
+      );
+    const failed = await call("PUT", "/api/v1/accounts/res1", { auth: ROOT, payload: { acls: ["list-accts"], suspended: true, password: "another-password-7" } });
+    expect(failed.statusCode).toBe(500);
+    store.transaction = transaction;
+    expect(expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }))).toEqual(before);
+    expectSuccess(await call("GET", "/api/v1/session", { auth: RES1 }));
+  });
+
   it("a reseller with suspend-acct but not passwd: suspending with a password change is refused as a whole", async () => {
     await start();
     await createReseller("res1");

@@ -162,51 +162,23 @@ export class AccountService {
     requireRootLevel(actor);
     const target = await this.require(username);
     if (target.role === "root") throw invalidArgument("The root account cannot be made a reseller.");
-    const now = this.clock.now();
-    await this.store.transaction(async (tx) => {
-      await tx.updateAccount(target.id, {
-        role: "reseller",
-        acls: target.role === "reseller" ? target.acls : DEFAULT_RESELLER_ACLS,
-        ...(options.makeOwner === true ? { owner: target.username } : {}),
-        updatedAt: now,
-      });
-      await tx.appendAudit(auditRecord(now, actor, "reseller.setup", target.username, { detail: { makeOwner: options.makeOwner === true } }));
-    });
-    await this.announce(target);
-    return this.require(username);
+    return this.commit(target, (tx, now) => this.writeReseller(tx, actor, target, now, options.makeOwner === true));
   }
 
   async unsetupReseller(actor: Actor, username: string): Promise<Account> {
     requireRootLevel(actor);
     const target = await this.require(username);
     if (target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
-    const now = this.clock.now();
-    await this.store.transaction(async (tx) => {
-      for (const owned of await tx.listAccounts({ owner: target.username })) {
-        if (owned.id !== target.id) await tx.updateAccount(owned.id, { owner: ROOT_USERNAME, updatedAt: now });
-      }
-      await tx.updateAccount(target.id, { role: "user", acls: [], owner: target.owner === target.username ? ROOT_USERNAME : target.owner, updatedAt: now });
-      await tx.appendAudit(auditRecord(now, actor, "reseller.unsetup", target.username));
-    });
-    await this.announce(target);
-    return this.require(username);
+    return this.commit(target, (tx, now) => this.writeNotReseller(tx, actor, target, now));
   }
 
   /** Replaces a reseller's privileges; `all` makes it root-level. */
   async setAcls(actor: Actor, username: string, acls: readonly string[]): Promise<Account> {
     requireRootLevel(actor);
-    const unknown = acls.filter((acl) => !isKnownAcl(acl));
-    if (unknown.length > 0) throw invalidArgument(`Invalid ACL(s) specified: ${unknown.map(printable).join(", ")}`);
+    assertKnownAcls(acls);
     const target = await this.require(username);
     if (target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
-    const normalized = normalizeAclList(acls);
-    const now = this.clock.now();
-    await this.store.transaction(async (tx) => {
-      await tx.updateAccount(target.id, { acls: normalized, updatedAt: now });
-      await tx.appendAudit(auditRecord(now, actor, "account.acls", target.username, { detail: { acls: normalized.join(",") } }));
-    });
-    await this.announce(target);
-    return this.require(username);
+    return this.commit(target, (tx, now) => this.writeAcls(tx, actor, target, acls, now));
   }
 
   async setPassword(actor: Actor, username: string, password: string): Promise<void> {
@@ -214,38 +186,40 @@ export class AccountService {
     this.requireMaySetPassword(actor, target);
     assertAcceptablePassword(password);
     const passwordHash = await this.hasher.hash(password);
-    const now = this.clock.now();
-    await this.store.transaction(async (tx) => {
-      await tx.updateAccount(target.id, { passwordHash, updatedAt: now });
-      // Whoever knew the old password may hold a session; a new password ends them all.
-      await tx.deleteAccountSessions(target.id);
-      await tx.appendAudit(auditRecord(now, actor, "account.password", target.username));
-    });
-    await this.announce(target);
+    await this.commit(target, (tx, now) => this.writePassword(tx, actor, target, passwordHash, now));
   }
 
   async setSuspended(actor: Actor, username: string, suspended: boolean): Promise<Account> {
     requireAcl(actor, "suspend-acct");
     const target = await this.require(username);
     this.requireMaySuspend(actor, target);
-    const now = this.clock.now();
-    await this.store.transaction(async (tx) => {
-      await tx.updateAccount(target.id, { suspended, updatedAt: now });
-      await tx.appendAudit(auditRecord(now, actor, suspended ? "account.suspend" : "account.unsuspend", target.username));
+    return this.commit(target, (tx, now) => this.writeSuspended(tx, actor, target, suspended, now));
+  }
+
+  /**
+   * Several changes to one account (the REST API's PUT), checked whole first and then written
+   * in one transaction: applied whole or refused whole, never half done.
+   */
+  async edit(actor: Actor, username: string, edit: AccountEdit): Promise<Account> {
+    await this.assertMayEdit(actor, username, edit);
+    const target = await this.require(username);
+    const passwordHash = edit.password === undefined ? undefined : await this.hasher.hash(edit.password);
+    return this.commit(target, async (tx, now) => {
+      if (edit.reseller === true) await this.writeReseller(tx, actor, target, now, false);
+      if (edit.reseller === false) await this.writeNotReseller(tx, actor, target, now);
+      if (edit.acls !== undefined) await this.writeAcls(tx, actor, target, edit.acls, now);
+      if (edit.suspended !== undefined) await this.writeSuspended(tx, actor, target, edit.suspended, now);
+      if (passwordHash !== undefined) await this.writePassword(tx, actor, target, passwordHash, now);
     });
-    await this.announce(target);
-    return this.require(username);
   }
 
   /**
    * Throws what setupReseller/unsetupReseller, setAcls, setSuspended and setPassword would throw
-   * for this edit, without writing anything: an edit of several fields calls this first so it is
-   * applied whole or refused whole, never half done.
+   * for this edit, without writing anything.
    */
-  async assertMayEdit(actor: Actor, username: string, edit: AccountEdit): Promise<void> {
+  private async assertMayEdit(actor: Actor, username: string, edit: AccountEdit): Promise<void> {
     if (edit.password !== undefined) assertAcceptablePassword(edit.password);
-    const unknown = (edit.acls ?? []).filter((acl) => !isKnownAcl(acl));
-    if (unknown.length > 0) throw invalidArgument(`Invalid ACL(s) specified: ${unknown.map(printable).join(", ")}`);
+    assertKnownAcls(edit.acls ?? []);
     if (edit.reseller !== undefined || edit.acls !== undefined) requireRootLevel(actor);
     if (edit.suspended !== undefined) requireAcl(actor, "suspend-acct");
     const target = await this.require(username);
@@ -261,6 +235,50 @@ export class AccountService {
     const account = isValidUsername(username) ? await this.store.getAccountByUsername(username) : null;
     if (account === null) throw notFound(`The account “${printable(username)}” does not exist.`);
     return account;
+  }
+
+  /** Runs the writes in one transaction, then tells every cache; answers the account as it is now. */
+  private async commit(target: Account, writes: (tx: Store, now: number) => Promise<void>): Promise<Account> {
+    const now = this.clock.now();
+    await this.store.transaction((tx) => writes(tx, now));
+    await this.announce(target);
+    return this.require(target.username);
+  }
+
+  private async writeReseller(tx: Store, actor: Actor, target: Account, now: number, makeOwner: boolean): Promise<void> {
+    await tx.updateAccount(target.id, {
+      role: "reseller",
+      acls: target.role === "reseller" ? target.acls : DEFAULT_RESELLER_ACLS,
+      ...(makeOwner ? { owner: target.username } : {}),
+      updatedAt: now,
+    });
+    await tx.appendAudit(auditRecord(now, actor, "reseller.setup", target.username, { detail: { makeOwner } }));
+  }
+
+  private async writeNotReseller(tx: Store, actor: Actor, target: Account, now: number): Promise<void> {
+    for (const owned of await tx.listAccounts({ owner: target.username })) {
+      if (owned.id !== target.id) await tx.updateAccount(owned.id, { owner: ROOT_USERNAME, updatedAt: now });
+    }
+    await tx.updateAccount(target.id, { role: "user", acls: [], owner: target.owner === target.username ? ROOT_USERNAME : target.owner, updatedAt: now });
+    await tx.appendAudit(auditRecord(now, actor, "reseller.unsetup", target.username));
+  }
+
+  private async writeAcls(tx: Store, actor: Actor, target: Account, acls: readonly string[], now: number): Promise<void> {
+    const normalized = normalizeAclList(acls);
+    await tx.updateAccount(target.id, { acls: normalized, updatedAt: now });
+    await tx.appendAudit(auditRecord(now, actor, "account.acls", target.username, { detail: { acls: normalized.join(",") } }));
+  }
+
+  private async writePassword(tx: Store, actor: Actor, target: Account, passwordHash: string, now: number): Promise<void> {
+    await tx.updateAccount(target.id, { passwordHash, updatedAt: now });
+    // Whoever knew the old password may hold a session; a new password ends them all.
+    await tx.deleteAccountSessions(target.id);
+    await tx.appendAudit(auditRecord(now, actor, "account.password", target.username));
+  }
+
+  private async writeSuspended(tx: Store, actor: Actor, target: Account, suspended: boolean, now: number): Promise<void> {
+    await tx.updateAccount(target.id, { suspended, updatedAt: now });
+    await tx.appendAudit(auditRecord(now, actor, suspended ? "account.suspend" : "account.unsuspend", target.username));
   }
 
   private requireMaySuspend(actor: Actor, target: Account): void {
@@ -301,6 +319,11 @@ export class AccountService {
   private async announce(account: Account): Promise<void> {
     await this.changes.publish({ kind: "account", accountId: account.id, username: account.username });
   }
+}
+
+function assertKnownAcls(acls: readonly string[]): void {
+  const unknown = acls.filter((acl) => !isKnownAcl(acl));
+  if (unknown.length > 0) throw invalidArgument(`Invalid ACL(s) specified: ${unknown.map(printable).join(", ")}`);
 }
 
 function withoutSecrets(account: AccountRecord): Account {

@@ -44,19 +44,12 @@ export function registerAccountRoutes(app: RestApp, { keyhold, options }: RestCo
       if (password === undefined && acls === undefined && suspended === undefined && reseller === undefined) {
         throw new KeyholdError("INVALID_ARGUMENT", "Give at least one of password, acls, suspended or reseller.");
       }
-      // Every value and permission is checked before anything changes, so a refused request
-      // leaves the account as it was.
-      await keyhold.accounts.assertMayEdit(actor, username, {
+      await keyhold.accounts.edit(actor, username, {
         ...(password === undefined ? {} : { password }),
         ...(acls === undefined ? {} : { acls }),
         ...(suspended === undefined ? {} : { suspended }),
         ...(reseller === undefined ? {} : { reseller }),
       });
-      if (reseller === true) await keyhold.accounts.setupReseller(actor, username);
-      if (reseller === false) await keyhold.accounts.unsetupReseller(actor, username);
-      if (acls !== undefined) await keyhold.accounts.setAcls(actor, username, acls);
-      if (suspended !== undefined) await keyhold.accounts.setSuspended(actor, username, suspended);
-      if (password !== undefined) await keyhold.accounts.setPassword(actor, username, password);
       return success(presentAccount(await keyhold.accounts.get(actor, username)));
     },
   });
