@@ -1,25 +1,13 @@
 import { when } from "../format.js";
 import type { AccessHash } from "../types.js";
+import { ExpiresCell, LastUsedCell } from "./credential-cells.js";
+import { ListHead } from "./list-head.js";
 
 export function AccessHashTable({ hashes, onDelete }: { hashes: readonly AccessHash[]; onDelete: (hash: AccessHash) => void }) {
   if (hashes.length === 0) return <p class="empty">No API access hashes yet.</p>;
   return (
     <table class="list">
-      <caption class="offscreen">API access hashes</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Account</th>
-          <th scope="col">IP or range</th>
-          <th scope="col">Starts with</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Last used</th>
-          <th scope="col">
-            <span class="offscreen">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <ListHead caption="API access hashes" columns={["Name", "Account", "IP or range", "Starts with", "Created", "Expires", "Last used"]} actions />
       <tbody>
         {hashes.map((hash) => (
           <tr key={hash.id} class={hash.expired ? "expired" : undefined}>
@@ -34,13 +22,8 @@ export function AccessHashTable({ hashes, onDelete }: { hashes: readonly AccessH
               {hash.prefix}…
             </td>
             <td data-label="Created">{when(hash.created_at)}</td>
-            <td data-label="Expires">
-              {hash.expired ? <span class="badge bad">Expired</span> : null} {when(hash.expires_at)}
-            </td>
-            <td data-label="Last used">
-              {when(hash.last_used_at)}
-              {hash.last_used_ip === null ? null : <span class="muted"> from {hash.last_used_ip}</span>}
-            </td>
+            <ExpiresCell credential={hash} />
+            <LastUsedCell credential={hash} />
             <td class="row-actions">
               <button type="button" class="danger" onClick={() => onDelete(hash)} aria-label={`Delete ${hash.name}`}>
                 Delete

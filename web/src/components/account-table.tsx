@@ -1,5 +1,6 @@
 import type { Account } from "../types.js";
 import { AclSummary } from "./acl-summary.js";
+import { ListHead } from "./list-head.js";
 
 interface Props {
   readonly accounts: readonly Account[];
@@ -13,19 +14,7 @@ export function AccountTable({ accounts, canEditPrivileges, canRemove, onEditPri
   if (accounts.length === 0) return <p class="empty">No accounts to show.</p>;
   return (
     <table class="list">
-      <caption class="offscreen">Accounts</caption>
-      <thead>
-        <tr>
-          <th scope="col">User</th>
-          <th scope="col">Role</th>
-          <th scope="col">Owner</th>
-          <th scope="col">Domain</th>
-          <th scope="col">Privileges</th>
-          <th scope="col">
-            <span class="offscreen">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <ListHead caption="Accounts" columns={["User", "Role", "Owner", "Domain", "Privileges"]} actions />
       <tbody>
         {accounts.map((account) => (
           <tr key={account.user}>

@@ -1,5 +1,6 @@
 import { when } from "../format.js";
 import type { AuditEntry } from "../types.js";
+import { ListHead } from "./list-head.js";
 
 function details(entry: AuditEntry): string {
   return Object.entries(entry.detail)
@@ -12,18 +13,7 @@ export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
   if (entries.length === 0) return <p class="empty">No entries match.</p>;
   return (
     <table class="list">
-      <caption class="offscreen">Audit log entries, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Account</th>
-          <th scope="col">IP</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
+      <ListHead caption="Audit log entries, newest first" columns={["Time", "Account", "IP", "Action", "Target", "Outcome", "Details"]} />
       <tbody>
         {entries.map((entry) => (
           <tr key={entry.id} class={entry.outcome === "success" ? undefined : "failed"}>
