@@ -13,7 +13,8 @@ export interface AttemptStore {
   /** Adds a failure at `now` and returns the failures within each window, newest last. */
   addFailure(key: string, now: number, windowsMs: readonly number[]): Promise<number[]>;
   block(key: string, until: number, now: number): Promise<void>;
-  blockedUntil(key: string, now: number): Promise<number | null>;
+  /** Asked before every verification: a store that knows at once answers without a promise. */
+  blockedUntil(key: string, now: number): number | null | Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -29,17 +30,14 @@ export class BruteForceGuard {
   ) {}
 
   /** Checks before any credential is looked at; `username` only for password logins. */
-  async check(ip: string, username: string | null, now: number): Promise<Lockout | null> {
+  check(ip: string, username: string | null, now: number): Lockout | null | Promise<Lockout | null> {
     const settings = this.settings();
-    if (settings.ip_based_protection === 1) {
-      const until = await this.attempts.blockedUntil(ipKey(ip), now);
-      if (until !== null) return { scope: "ip", retryAfterSeconds: secondsUntil(until, now) };
+    const ipBlock = settings.ip_based_protection === 1 ? this.attempts.blockedUntil(ipKey(ip), now) : null;
+    const accountBlock = username !== null && settings.username_based_protection === 1 ? this.attempts.blockedUntil(accountKey(username), now) : null;
+    if (ipBlock instanceof Promise || accountBlock instanceof Promise) {
+      return Promise.all([ipBlock, accountBlock]).then(([ipUntil, accountUntil]) => lockoutOf(ipUntil, accountUntil, now));
     }
-    if (username !== null && settings.username_based_protection === 1) {
-      const until = await this.attempts.blockedUntil(accountKey(username), now);
-      if (until !== null) return { scope: "account", retryAfterSeconds: secondsUntil(until, now) };
-    }
-    return null;
+    return lockoutOf(ipBlock, accountBlock, now);
   }
 
   async recordFailure(ip: string, username: string | null, now: number): Promise<void> {
@@ -61,6 +59,13 @@ export class BruteForceGuard {
   async close(): Promise<void> {
     await this.attempts.close();
   }
+}
+
+/** An address block wins over an account lock: it applies to every scheme. */
+function lockoutOf(ipUntil: number | null, accountUntil: number | null, now: number): Lockout | null {
+  if (ipUntil !== null) return { scope: "ip", retryAfterSeconds: secondsUntil(ipUntil, now) };
+  if (accountUntil !== null) return { scope: "account", retryAfterSeconds: secondsUntil(accountUntil, now) };
+  return null;
 }
 
 function ipKey(ip: string): string {
@@ -100,7 +105,7 @@ export class MemoryAttemptStore implements AttemptStore {
     evictOldest(this.blocks);
   }
 
-  async blockedUntil(key: string, now: number): Promise<number | null> {
+  blockedUntil(key: string, now: number): number | null {
     const until = this.blocks.get(key);
     if (until === undefined) return null;
     if (until <= now) {
