@@ -554,6 +554,13 @@ describe("settings", () => {
     expectFailure(await call("GET", "/api/v1/system/status", { auth: ROOT, ip: CLIENT }), 429);
   });
 
+  it("GET shows anyone but root only whether access hashes are on, not the brute-force limits", async () => {
+    await start();
+    await createReseller("res1");
+    const seen = expectSuccess(await call("GET", "/api/v1/settings", { auth: RES1 }));
+    expect(seen).toEqual([expect.objectContaining({ key: "allow_deprecated_accesshash", value: 0 })]);
+  });
+
   it("refuses unknown keys, bad values and non-root callers, changing nothing", async () => {
     await start();
     await createReseller("res1");

@@ -8,6 +8,8 @@ import { success } from "../present.js";
 import { AuditEntry, AuditQuery, Setting, Success, SystemStatus } from "../schemas.js";
 import { errorResponses } from "./common.js";
 
+const PUBLIC_SETTING: SettingKey = "allow_deprecated_accesshash";
+
 export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestContext): void {
   app.get("/system/status", {
     schema: { tags: ["System"], summary: "Counts, version, uptime and store health", response: { 200: Success(SystemStatus), ...errorResponses } },
@@ -33,8 +35,17 @@ export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestC
   }
 
   app.get("/settings", {
-    schema: { tags: ["Settings"], summary: "Tweak Settings and brute-force limits", response: { 200: Success(Type.Array(Setting)), ...errorResponses } },
-    handler: async () => success(settingsList()),
+    schema: {
+      tags: ["Settings"],
+      summary: "Tweak Settings and brute-force limits (root); others see only allow_deprecated_accesshash",
+      response: { 200: Success(Type.Array(Setting)), ...errorResponses },
+    },
+    handler: async (request) => {
+      const all = settingsList();
+      // Everyone may learn whether access hashes work (the Remote Access Key page says so); the
+      // brute-force limits are root's: they tell an attacker how many guesses are left.
+      return success(actorOf(request).acls.rootLevel ? all : all.filter((setting) => setting.key === PUBLIC_SETTING));
+    },
   });
 
   app.put("/settings/:key", {
