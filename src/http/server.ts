@@ -36,7 +36,8 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
       redact: ["req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]'],
       serializers: {
         req(request) {
-          return { method: request.method, path: request.url.split("?")[0], remoteAddress: request.ip };
+          // A session's cpsess token is half of its credential: keep it out of the log.
+          return { method: request.method, path: request.url.split("?")[0]?.replace(/\/cpsess\d+/, "/cpsess…"), remoteAddress: request.ip };
         },
       },
     },
