@@ -24,7 +24,6 @@ export type PresentedCredential =
   | { readonly scheme: "session"; readonly secret: string; readonly securityToken: string }
   | { readonly scheme: "ip-access-hash"; readonly secret: string };
 
-
 export interface CredentialRef {
   readonly kind: CredentialKindName;
   readonly id: string | null;
@@ -168,11 +167,10 @@ export class Verifier {
 
   private findToken(tokens: ReadonlyMap<string, ApiTokenRecord>, secret: string): ApiTokenRecord | null {
     if (tokens.size === 0) return null;
-    // The digest goes first: checking the checksum first would cost a second hash on every valid
-    // request to save one on a mistyped one.
-    // No secret is compared here, so there is nothing to compare in constant time: the lookup is by
-    // the presented secret's SHA-512, and whatever its timing tells is about digests, which give
-    // away no token (finding a token from its digest is a preimage attack on SHA-512).
+    // One SHA-512 and a map lookup: checking the checksum first would cost a second hash on every
+    // valid request to save one on a mistyped one. No secret is compared, so there is nothing to
+    // compare in constant time: the lookup's timing tells only about digests, which give away no
+    // token (finding a token from its digest is a preimage attack on SHA-512).
     const token = tokens.get(tokenDigest(secret));
     if (token === undefined) return null;
     // A created token passed its checksum when it was made; a string in WHM's shape with a wrong
