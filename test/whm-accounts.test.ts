@@ -808,11 +808,15 @@ describe("request forms", () => {
 describe("a reseller that owns another reseller", () => {
   it("may not act as one holding privileges it lacks, but may as one holding no more than it does", async () => {
     t = await createTestApp();
-    await createReseller("bob", ["list-accts", "passwd", "suspend-acct", "create-acct"]);
+    await createReseller("bob", ["list-accts", "passwd", "suspend-acct", "create-acct", "manage-api-tokens"]);
     expectOk(await createAccount("carol", { reseller: "1", owner: "bob" }), "createacct");
     expectOk(await t.whm("setacls", { reseller: "carol", "acl-list-accts": "1", "acl-kill-acct": "1" }), "setacls");
     expectRefused(await t.whm("passwd", { user: "carol", password: "taken-over-1" }, basic("bob")), "passwd", /carol/);
     expectRefused(await t.whm("suspendacct", { user: "carol" }, basic("bob")), "suspendacct", /carol/);
+    // Nor through a token of carol's, which would let it act as carol.
+    const bobAuth = `Basic ${Buffer.from(`bob:${passwordOf("bob")}`).toString("base64")}`;
+    const minted = await t.app.inject({ method: "POST", url: "/api/v1/tokens", headers: { authorization: bobAuth, "content-type": "application/json" }, payload: JSON.stringify({ user: "carol", name: "as_carol", acls: ["list-accts"] }) });
+    expect(minted.statusCode, minted.body).toBe(403);
     expect((await t.whm("version", {}, basic("carol"))).status).toBe(200);
 
     expectOk(await t.whm("setacls", { reseller: "carol", "acl-list-accts": "1" }), "setacls");

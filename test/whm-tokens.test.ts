@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RESELLER_ACLS, KNOWN_ACLS } from "../src/core/acl.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
 import { mayBeIssuedToken } from "../src/core/api-token.js";
-import { ROOT, createTestApp, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
+import { ROOT, ROOT_PASSWORD, createTestApp, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
 
 // WHM API tokens: api_token_* (reference §3.4) and `Authorization: whm user:TOKEN` (§3.2, §3.3; issue 3).
 
@@ -871,6 +871,16 @@ describe("a limited token cannot get around its own limits", () => {
     });
     expect(ipHash.statusCode).toBe(403);
     expect(ipHash.json().msg).toBe("");
+    // Nor point an existing one at another address: a rename is all it may do.
+    const rootAuth = { authorization: `Basic ${Buffer.from(`root:${ROOT_PASSWORD}`).toString("base64")}`, "content-type": "application/json" };
+    const existing = await t.app.inject({ method: "POST", url: "/api/v1/access_hashes", headers: rootAuth, payload: JSON.stringify({ name: "bound", ip: "192.0.2.1" }) });
+    const url = `/api/v1/access_hashes/${existing.json().msg.id}`;
+    const limitedAuth = { authorization: `whm root:${limited}`, "content-type": "application/json" };
+    for (const change of [{ ip: "198.51.100.7" }, { expires_at: 0 }]) {
+      expect((await t.app.inject({ method: "PUT", url, headers: limitedAuth, payload: JSON.stringify(change) })).statusCode, JSON.stringify(change)).toBe(403);
+    }
+    expect((await t.app.inject({ method: "PUT", url, headers: limitedAuth, payload: JSON.stringify({ name: "renamed" }) })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: "GET", url, headers: rootAuth })).json().msg).toMatchObject({ name: "renamed", ip: "192.0.2.1" });
 
     // A full-access token holds all of root's privileges, and may.
     const full = await createToken("full");

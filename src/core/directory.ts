@@ -35,8 +35,8 @@ export class Directory {
     this.unsubscribe = changes.subscribe((change) => this.forget(change));
   }
 
-  // Each lookup answers a cached entry as a plain value rather than a promise: the hot path then
-  // awaits nothing that has to be scheduled. A miss loads from the store.
+  // Each lookup answers a cached entry as a plain value rather than a promise, so the hot path
+  // can skip the await (and its trip through the microtask queue). A miss loads from the store.
 
   accountByUsername(username: string): Cached<AccountRecord> {
     return this.cached(this.accountsByName, username, () => this.store.getAccountByUsername(username), (account) => this.remember(account));

@@ -73,9 +73,7 @@ export class IpAccessHashService {
 
   async create(actor: Actor, input: IpAccessHashInput): Promise<CreatedIpAccessHash> {
     const owner = await this.ownerFor(actor, input.user ?? actor.username);
-    if (!holdsAllPrivilegesOf(actor, owner)) {
-      throw forbidden(`An API access hash carries every privilege of “${owner.username}”, more than this caller holds.`);
-    }
+    assertMayBind(actor, owner);
     const now = this.clock.now();
     const secret = randomBytes(SECRET_BYTES).toString("hex");
     const record: IpAccessHashRecord = {
@@ -117,6 +115,8 @@ export class IpAccessHashService {
 
   async update(actor: Actor, id: string, changes: IpAccessHashChanges): Promise<IpAccessHashView> {
     const { owner, record } = await this.find(actor, id);
+    // A new address or expiry re-binds a credential with every privilege of its account.
+    if (changes.ip !== undefined || changes.expiresAt !== undefined) assertMayBind(actor, owner);
     const now = this.clock.now();
     const patch = {
       ...(changes.name === undefined ? {} : { name: checkedName(changes.name) }),
@@ -209,4 +209,9 @@ function checkedExpiry(seconds: number | null, now: number): number | null {
   if (!Number.isSafeInteger(seconds) || seconds < 0) throw invalidArgument("expires_at must be a Unix time in seconds.");
   if (seconds * 1000 <= now) throw invalidArgument(`The “${seconds}” value must be a future date.`);
   return seconds * 1000;
+}
+
+/** An API access hash carries every privilege of its account: only a caller holding them all may make or re-bind one. */
+function assertMayBind(actor: Actor, owner: AccountRecord): void {
+  if (!holdsAllPrivilegesOf(actor, owner)) throw forbidden(`An API access hash carries every privilege of “${owner.username}”, more than this caller holds.`);
 }

@@ -47,7 +47,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
   const clock = options.clock ?? systemClock;
   const changes = options.changes ?? new LocalChangeFeed();
   const onBackgroundError = options.onBackgroundError ?? ((error: unknown) => console.error("keyhold: background task failed:", error));
-  const settings = await SettingsService.load(store, changes, clock);
+  const settings = await SettingsService.load(store, changes, clock, onBackgroundError);
   const readSettings = () => settings.get();
   const directory = new Directory(store, changes);
   const hasher = options.passwordHasher ?? new PasswordHasher();

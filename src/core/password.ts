@@ -49,7 +49,9 @@ export class PasswordHasher {
 
   /**
    * Spends the same time as a real verification, so a login for an unknown user or a user
-   * without a password cannot be told apart from a wrong password by timing.
+   * without a password cannot be told apart from a wrong password by timing. The decoy is at
+   * this hasher's cost: after the cost changes, hashes made at the old one verify at theirs
+   * until their passwords are set again.
    */
   async verifyAgainstDecoy(password: string): Promise<false> {
     this.decoy ??= this.hash(randomBytes(16).toString("hex"));

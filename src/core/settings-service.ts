@@ -13,20 +13,23 @@ export class SettingsService {
   // slow reload that read before a later change cannot put the older values back.
   private version = 0;
   private retry: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly unsubscribe: () => void;
 
   private constructor(
     private readonly store: Store,
     private readonly changes: ChangeFeed,
     private readonly clock: Clock,
+    private readonly onError: (error: unknown) => void,
     private current: Settings,
   ) {
-    changes.subscribe((change) => {
+    this.unsubscribe = changes.subscribe((change) => {
       if (change.kind === "settings" || change.kind === "resync") void this.reload();
     });
   }
 
-  static async load(store: Store, changes: ChangeFeed, clock: Clock): Promise<SettingsService> {
-    return new SettingsService(store, changes, clock, settingsFrom(await store.getSettings()));
+  static async load(store: Store, changes: ChangeFeed, clock: Clock, onError: (error: unknown) => void): Promise<SettingsService> {
+    return new SettingsService(store, changes, clock, onError, settingsFrom(await store.getSettings()));
   }
 
   get(): Settings {
@@ -54,21 +57,24 @@ export class SettingsService {
    * another instance turned them off.
    */
   private async reload(): Promise<void> {
+    if (this.closed) return;
     const version = ++this.version;
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
     try {
       const loaded = settingsFrom(await this.store.getSettings());
       if (version === this.version) this.current = loaded;
-    } catch {
-      if (version !== this.version) return;
+    } catch (error) {
+      if (version !== this.version || this.closed) return;
+      this.onError(error);
       this.retry = setTimeout(() => void this.reload(), RELOAD_RETRY_MS);
       this.retry.unref();
     }
   }
 
   close(): void {
-    this.version++;
+    this.closed = true;
+    this.unsubscribe();
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
   }

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { accountAcls, isValidUsername, printable, type Account } from "./account.js";
+import { isValidUsername, printable, type Account } from "./account.js";
 import type { AclSet } from "./acl.js";
 import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { generateApiToken, isTokenDigest, tokenDigest } from "./api-token.js";
@@ -261,7 +261,9 @@ export class TokenService {
       return owner;
     }
     requireAcl(actor, "manage-api-tokens");
-    if (!actor.acls.rootLevel && (owner.owner !== actor.username || accountAcls(owner).rootLevel)) {
+    // As for the account itself: managing a reseller's tokens is acting as it, so the owner must
+    // hold every privilege the reseller has.
+    if (!actor.acls.rootLevel && (owner.owner !== actor.username || !holdsAllPrivilegesOf(actor, owner))) {
       throw forbidden(`You do not have access to the API tokens of “${owner.username}”.`);
     }
     return owner;

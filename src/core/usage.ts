@@ -38,13 +38,13 @@ export class UsageRecorder {
   }
 
   /**
-   * The credential's last use: a pending one, newer than what the store holds, wins, unless it
-   * predates the credential (an access hash is keyed by its account, and one regenerated since
-   * the use is not the one that was used).
+   * The credential's last use: a pending one wins if it is newer than what the store holds
+   * (another instance may have written a later one) and not older than the credential (an
+   * access hash is keyed by its account, and one regenerated since is not the one used).
    */
   lastUse(id: string, stored: LastUse & { readonly createdAt: number }): LastUse {
     const pending = this.pending.get(id);
-    const update = pending !== undefined && pending.at >= stored.createdAt ? pending : undefined;
+    const update = pending !== undefined && pending.at >= stored.createdAt && pending.at > (stored.lastUsedAt ?? -Infinity) ? pending : undefined;
     // Copied field by field: `stored` is often a whole record, whose digests must not ride along.
     return update === undefined ? { lastUsedAt: stored.lastUsedAt, lastUsedIp: stored.lastUsedIp } : { lastUsedAt: update.at, lastUsedIp: update.ip };
   }
