@@ -5,11 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Change } from "../src/core/changes.js";
 import { SecretBox } from "../src/core/secret-box.js";
 import { createKeyhold } from "../src/core/keyhold.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
 import { openPostgresStore } from "../src/store/postgres.js";
+import { PostgresChangeFeed } from "../src/store/postgres-changes.js";
+import { parsePostgresUrl } from "../src/store/postgres-connection.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { fingerprintStore } from "../src/store/copy.js";
 import { newId } from "../src/core/ids.js";
@@ -73,6 +77,51 @@ async function millisecondsUntilRefused(call: () => Promise<Call>, limitMs: numb
     if (elapsed > limitMs) return Number.POSITIVE_INFINITY;
   }
 }
+
+describe("the PostgreSQL change feed", () => {
+  // Only the channel, which is named after the schema, is used: no tables, nothing to drop.
+  const schema = uniqueSchema("feed");
+  const feeds: PostgresChangeFeed[] = [];
+  afterEach(async () => {
+    for (const feed of feeds.splice(0)) await feed.close();
+  });
+
+  async function feed(): Promise<PostgresChangeFeed> {
+    const started = await PostgresChangeFeed.start(parsePostgresUrl(schemaUrl(schema)), () => {});
+    feeds.push(started);
+    return started;
+  }
+
+  function next(listener: PostgresChangeFeed, kind: Change["kind"]): Promise<Change> {
+    return new Promise((resolve) => {
+      const stop = listener.subscribe((change) => {
+        if (change.kind !== kind) return;
+        stop();
+        resolve(change);
+      });
+    });
+  }
+
+  it("carries a change from one instance to another", async () => {
+    const [a, b] = [await feed(), await feed()];
+    const heard = next(b, "credentials");
+    await a.publish({ kind: "credentials", accountId: "acct_1" });
+    expect(await heard).toEqual({ kind: "credentials", accountId: "acct_1" });
+  });
+
+  it("tells the others to resync once it can, when a notice could not be sent", async () => {
+    const [a, b] = [await feed(), await feed()];
+    // Fault injection: A's notifier fails until the test lets it through again.
+    const pool = (a as unknown as { pool: pg.Pool }).pool;
+    const query = pool.query.bind(pool);
+    let down = true;
+    (pool as { query: unknown }).query = (...args: Parameters<typeof query>) => (down ? Promise.reject(new Error("connection lost")) : query(...args));
+    const resync = next(b, "resync");
+    await a.publish({ kind: "credentials", accountId: "acct_1" });
+    down = false;
+    expect(await resync).toEqual({ kind: "resync" });
+  });
+});
 
 describe("several instances on one PostgreSQL database", { timeout: 60_000 }, () => {
   let dataDir: string;

@@ -6,6 +6,7 @@ import { createPostgresPool, type PostgresConnection } from "./postgres-connecti
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 const PUBLISH_ATTEMPTS = 3;
+const RESYNC_RETRY_MS = 1_000;
 
 interface Notice {
   readonly origin: string;
@@ -24,6 +25,9 @@ export class PostgresChangeFeed extends LocalChangeFeed {
   private listener: pg.Client | null = null;
   private reconnectDelay = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  /** A change went unannounced: the other instances must be told to resync. */
+  private owesResync = false;
   private closed = false;
 
   private constructor(
@@ -49,18 +53,39 @@ export class PostgresChangeFeed extends LocalChangeFeed {
 
   override async publish(change: Change): Promise<void> {
     this.deliver(change);
+    if (await this.notify(change)) return;
+    // The change is committed but the others never heard of it: until they are told to drop
+    // everything, they may keep serving what it changed (a revoked token, say).
+    this.owesResync = true;
+    this.scheduleResyncNotice();
+  }
+
+  /** Sends a notice to the other instances, with a few quick retries; false if it never went out. */
+  private async notify(change: Change): Promise<boolean> {
     const payload = JSON.stringify({ origin: this.origin, change } satisfies Notice);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.pool.query("SELECT pg_notify($1, $2)", [this.channel, payload]);
-        return;
+        return true;
       } catch (error) {
         if (attempt >= PUBLISH_ATTEMPTS) {
           this.onError(error);
-          return;
+          return false;
         }
       }
     }
+  }
+
+  private scheduleResyncNotice(): void {
+    if (this.closed || this.resyncTimer !== null) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      void this.notify({ kind: "resync" }).then((sent) => {
+        if (sent) this.owesResync = false;
+        else this.scheduleResyncNotice();
+      });
+    }, RESYNC_RETRY_MS);
+    this.resyncTimer.unref();
   }
 
   private async listen(): Promise<void> {
@@ -116,6 +141,9 @@ export class PostgresChangeFeed extends LocalChangeFeed {
   override async close(): Promise<void> {
     this.closed = true;
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    if (this.resyncTimer !== null) clearTimeout(this.resyncTimer);
+    // A last try, so the others do not keep what this instance changed.
+    if (this.owesResync) await this.notify({ kind: "resync" });
     const listener = this.listener;
     this.listener = null;
     await listener?.end().catch(() => {});
