@@ -162,14 +162,16 @@ export class AccountService {
     requireRootLevel(actor);
     const target = await this.require(username);
     if (target.role === "root") throw invalidArgument("The root account cannot be made a reseller.");
-    return this.commit(target, (tx, now) => this.writeReseller(tx, actor, target, now, options.makeOwner === true));
+    await this.commit(target, (tx, now) => this.writeReseller(tx, actor, target, now, options.makeOwner === true));
+    return this.require(username);
   }
 
   async unsetupReseller(actor: Actor, username: string): Promise<Account> {
     requireRootLevel(actor);
     const target = await this.require(username);
     if (target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
-    return this.commit(target, (tx, now) => this.writeNotReseller(tx, actor, target, now));
+    await this.commit(target, (tx, now) => this.writeNotReseller(tx, actor, target, now));
+    return this.require(username);
   }
 
   /** Replaces a reseller's privileges; `all` makes it root-level. */
@@ -178,7 +180,8 @@ export class AccountService {
     assertKnownAcls(acls);
     const target = await this.require(username);
     if (target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
-    return this.commit(target, (tx, now) => this.writeAcls(tx, actor, target, acls, now));
+    await this.commit(target, (tx, now) => this.writeAcls(tx, actor, target, acls, now));
+    return this.require(username);
   }
 
   async setPassword(actor: Actor, username: string, password: string): Promise<void> {
@@ -193,18 +196,19 @@ export class AccountService {
     requireAcl(actor, "suspend-acct");
     const target = await this.require(username);
     this.requireMaySuspend(actor, target);
-    return this.commit(target, (tx, now) => this.writeSuspended(tx, actor, target, suspended, now));
+    await this.commit(target, (tx, now) => this.writeSuspended(tx, actor, target, suspended, now));
+    return this.require(username);
   }
 
   /**
    * Several changes to one account (the REST API's PUT), checked whole first and then written
    * in one transaction: applied whole or refused whole, never half done.
    */
-  async edit(actor: Actor, username: string, edit: AccountEdit): Promise<Account> {
+  async edit(actor: Actor, username: string, edit: AccountEdit): Promise<void> {
     await this.assertMayEdit(actor, username, edit);
     const target = await this.require(username);
     const passwordHash = edit.password === undefined ? undefined : await this.hasher.hash(edit.password);
-    return this.commit(target, async (tx, now) => {
+    await this.commit(target, async (tx, now) => {
       if (edit.reseller === true) await this.writeReseller(tx, actor, target, now, false);
       if (edit.reseller === false) await this.writeNotReseller(tx, actor, target, now);
       if (edit.acls !== undefined) await this.writeAcls(tx, actor, target, edit.acls, now);
@@ -237,12 +241,11 @@ export class AccountService {
     return account;
   }
 
-  /** Runs the writes in one transaction, then tells every cache; answers the account as it is now. */
-  private async commit(target: Account, writes: (tx: Store, now: number) => Promise<void>): Promise<Account> {
+  /** Runs the writes in one transaction, then tells every cache. */
+  private async commit(target: Account, writes: (tx: Store, now: number) => Promise<void>): Promise<void> {
     const now = this.clock.now();
     await this.store.transaction((tx) => writes(tx, now));
     await this.announce(target);
-    return this.require(target.username);
   }
 
   private async writeReseller(tx: Store, actor: Actor, target: Account, now: number, makeOwner: boolean): Promise<void> {

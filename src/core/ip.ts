@@ -50,22 +50,28 @@ export interface Address {
   readonly value: bigint;
 }
 
-// Every request parses its client's address, and clients repeat: parse each text once.
-const parsedAddresses = new Map<string, Address | null>();
-const MAX_PARSED_ADDRESSES = 10_000;
+/**
+ * `parse`, remembering up to `max` answers: addresses and whitelist entries repeat on every
+ * request. The memory is dropped whole when full, so it stays bounded whatever texts arrive.
+ */
+function remembered<T>(parse: (text: string) => T, max: number): (text: string) => T {
+  const answers = new Map<string, T>();
+  return (text) => {
+    if (answers.has(text)) return answers.get(text) as T;
+    const answer = parse(text);
+    if (answers.size >= max) answers.clear();
+    answers.set(text, answer);
+    return answer;
+  };
+}
+
+// No address is longer (IPv6 with an embedded IPv4); longer texts would only bloat the memory.
 const MAX_ADDRESS_LENGTH = 45;
+const parseAddressRemembered = remembered((text) => parseAddressUncached(text), 10_000);
 
 /** Parses a client address; an IPv4-mapped IPv6 address becomes the IPv4 address it carries. */
 export function parseAddress(text: string): Address | null {
-  // No address is longer (IPv6 with an embedded IPv4); longer texts would bloat the cache.
-  if (text.length > MAX_ADDRESS_LENGTH) return null;
-  let address = parsedAddresses.get(text);
-  if (address === undefined) {
-    address = parseAddressUncached(text);
-    if (parsedAddresses.size >= MAX_PARSED_ADDRESSES) parsedAddresses.clear();
-    parsedAddresses.set(text, address);
-  }
-  return address;
+  return text.length > MAX_ADDRESS_LENGTH ? null : parseAddressRemembered(text);
 }
 
 function parseAddressUncached(text: string): Address | null {
@@ -128,18 +134,7 @@ export function rangeContains(range: IpRange, address: Address): boolean {
 }
 
 // Whitelists are checked on every request with their credential; parse each stored entry once.
-const parsedEntries = new Map<string, IpRange | null>();
-const MAX_PARSED_ENTRIES = 10_000;
-
-function cachedRange(entry: string): IpRange | null {
-  let range = parsedEntries.get(entry);
-  if (range === undefined) {
-    range = parseRange(entry);
-    if (parsedEntries.size >= MAX_PARSED_ENTRIES) parsedEntries.clear();
-    parsedEntries.set(entry, range);
-  }
-  return range;
-}
+const cachedRange = remembered(parseRange, 10_000);
 
 /** True when the client address lies in one of the normalised entries; an unparsable address never does. */
 export function addressInList(list: readonly string[], clientIp: string): boolean {
