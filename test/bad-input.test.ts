@@ -1,7 +1,8 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { KyselyStore } from "../src/store/kysely-store.js";
-import { ROOT, authorization, createTestApp, form, type TestApp } from "./harness.js";
+import { CLI_ACTOR } from "../src/core/actor.js";
+import { ROOT, authorization, createTestApp, form, type Auth, type TestApp } from "./harness.js";
 
 // Malformed requests get a clear error in the WHM envelope and the right status: never a 500,
 // a crash, or a half-written record (issue 2, "Bad input").
@@ -285,11 +286,18 @@ describe("no half-written records", () => {
     expect(await t.keyhold.store.getAccountByUsername("bob")).toBeNull();
   });
 
+  // A token, not root's password: concurrent password checks from one address are limited on purpose.
+  async function rootToken(): Promise<Auth> {
+    const created = await t.keyhold.tokens.create(CLI_ACTOR, "root", { name: "concurrency" });
+    return { whm: ["root", created.token] };
+  }
+
   it("concurrent createacct calls for one username create exactly one account", async () => {
     t = await createTestApp();
+    const auth = await rootToken();
     const before = await accountCount();
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.whm("createacct", { ...CREATE, domain: `alice${i}.example.com` })),
+      Array.from({ length: 6 }, (_, i) => t.whm("createacct", { ...CREATE, domain: `alice${i}.example.com` }, auth)),
     );
     for (const result of results) expect(result.status).toBe(200);
     expect(results.filter((result) => result.body.metadata.result === 1)).toHaveLength(1);
@@ -299,9 +307,10 @@ describe("no half-written records", () => {
 
   it("concurrent createacct calls for one domain create exactly one account", async () => {
     t = await createTestApp();
+    const auth = await rootToken();
     const before = await accountCount();
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => t.whm("createacct", { ...CREATE, username: `user${i}` })),
+      Array.from({ length: 6 }, (_, i) => t.whm("createacct", { ...CREATE, username: `user${i}` }, auth)),
     );
     for (const result of results) expect(result.status).toBe(200);
     expect(results.filter((result) => result.body.metadata.result === 1)).toHaveLength(1);

@@ -1,5 +1,14 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { LightMyRequestResponse } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { bruteForceCommand } from "../src/cli/commands/brute-force.js";
+import { openKeyhold } from "../src/cli/context.js";
+import { RedisAttemptStore } from "../src/store/redis-attempts.js";
+import { CountingHasher, basicHeader, settledCount } from "./security/brute-force-helpers.js";
 import { ROOT, ROOT_PASSWORD, createTestApp, form, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
 
 // cPHulk-style brute-force protection with cPHulk's defaults (reference §6; issue 2).
@@ -348,5 +357,98 @@ describe("the audit log", () => {
     expect(response.status).toBe(400);
     const text = JSON.stringify(await t.keyhold.store.listAudit({ limit: 100 }));
     expect(text).not.toContain("\\u001b");
+  });
+});
+
+// Issue 11 item 2 with the shared store: reservations are atomic in Redis (one Lua script), so
+// two instances bursting at once still evaluate no more than the limit between them.
+describe("with Redis (KEYHOLD_TEST_REDIS_URL, default redis://127.0.0.1:6379)", () => {
+  const REDIS_URL = process.env.KEYHOLD_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const apps: TestApp[] = [];
+  let prefix = "";
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  async function instance(hasher: CountingHasher): Promise<TestApp> {
+    const app = await createTestApp({ keyhold: { attempts: new RedisAttemptStore(`${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`), passwordHasher: hasher, hashingLimits: { perAddress: 1000, overall: 1000, queue: 1000 } } });
+    apps.push(app);
+    return app;
+  }
+
+  it("two instances, 150 concurrent wrong passwords each from one address: at most 5 hashed in all, then blocked on both; a flush through either lifts it on both", async () => {
+    prefix = `keyhold-test-${randomBytes(4).toString("hex")}:`;
+    const hashers = [new CountingHasher(true), new CountingHasher(true)];
+    const [a, b] = [await instance(hashers[0]!), await instance(hashers[1]!)];
+    const call = (app: TestApp, password: string) =>
+      app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", password) }, remoteAddress: ATTACKER });
+    const all = [a!, b!].flatMap((app) => Array.from({ length: 150 }, (_, i) => call(app, `${WRONG}-${i}`)));
+    const total = () => hashers[0]!.verified + hashers[1]!.verified;
+    const sixth = new Promise<void>((resolve) => {
+      const poll = () => (total() > 5 ? resolve() : setImmediate(poll));
+      poll();
+    });
+    await Promise.race([settledCount(all, all.length - 5), sixth]);
+    for (const hasher of hashers) hasher.open();
+    const statuses = (await Promise.all(all)).map((response) => response.statusCode);
+    expect(total()).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+
+    expect((await call(a!, ROOT_PASSWORD)).statusCode).toBe(429);
+    expect((await call(b!, ROOT_PASSWORD)).statusCode).toBe(429);
+    expect((await a!.keyhold.bruteForce.list(a!.clock.now())).map((block) => block.key)).toContain(`ip:${ATTACKER}`);
+    expect(await b!.keyhold.bruteForce.flush(ATTACKER, b!.clock.now())).toEqual([`ip:${ATTACKER}`]);
+    expect((await call(a!, ROOT_PASSWORD)).statusCode).toBe(200);
+  });
+
+  it("keyhold brute-force --redis lists and flushes the blocks every instance reads, without the server", async () => {
+    prefix = `keyhold-test-${randomBytes(4).toString("hex")}:`;
+    const redisUrl = `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`;
+    const app = await instance(new CountingHasher(false));
+    // The CLI reads the real clock; so must the server whose blocks it lists.
+    app.clock.current = Date.now();
+    for (let i = 0; i < 5; i++) await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", `${WRONG}-${i}`) }, remoteAddress: ATTACKER });
+    const dataDir = mkdtempSync(join(tmpdir(), "keyhold-bf-"));
+    try {
+      const store = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") }, { create: true });
+      await store.close();
+      const cli = async (args: string[]): Promise<string> => {
+        let out = "";
+        vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+          out += String(chunk);
+          return true;
+        });
+        try {
+          await bruteForceCommand().exitOverride().parseAsync([...args, "--redis", redisUrl, "--data-dir", dataDir], { from: "user" });
+        } finally {
+          vi.restoreAllMocks();
+        }
+        return out;
+      };
+      expect(JSON.parse(await cli(["list", "--json"]))).toContainEqual(expect.objectContaining({ key: `ip:${ATTACKER}`, failures: 5 }));
+      expect(await cli(["flush", ATTACKER])).toBe(`Flushed ip:${ATTACKER}\n`);
+      const after = await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", ROOT_PASSWORD) }, remoteAddress: ATTACKER });
+      expect(after.statusCode).toBe(200);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("the same rules as in memory: 5 failures block, a success releases its reservation", async () => {
+    prefix = `keyhold-test-${randomBytes(4).toString("hex")}:`;
+    const app = await instance(new CountingHasher(false));
+    const call = (password: string) => app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", password) }, remoteAddress: ATTACKER });
+    for (let i = 0; i < 10; i++) expect((await call(ROOT_PASSWORD)).statusCode).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await call(`${WRONG}-${i}`)).statusCode).toBe(401);
+    expect((await call(ROOT_PASSWORD)).statusCode).toBe(200);
+    expect((await call(`${WRONG}-5`)).statusCode).toBe(401);
+    const blocked = await call(ROOT_PASSWORD);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers["retry-after"]).toBe(String(15 * 60));
   });
 });

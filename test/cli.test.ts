@@ -44,8 +44,8 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     expect(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`).toBe(true);
     dataDir = mkdtempSync(join(tmpdir(), "keyhold-cli-"));
     at = ["--data-dir", dataDir];
-    // `keyhold serve` creates root on a new store; do the same without starting a server.
-    const domain = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") });
+    // `keyhold serve` creates the store and root; do the same without starting a server.
+    const domain = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") }, { create: true });
     try {
       expect(await domain.accounts.ensureRoot("root-password-1")).toBe(true);
     } finally {
@@ -248,9 +248,12 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
       }
     }
 
+    // --verbose is global: besides the per-user lines it names the store, on stderr.
+    const storeLine = (): string => `keyhold: store sqlite:${join(dataDir, "keyhold.sqlite")}, key ${join(dataDir, "keyhold.key")}\n`;
+
     it("skips root silently when root has no access hash", async () => {
       const run = await keyhold(["convert-accesshash-to-token", "--verbose", ...at]);
-      expect(run).toEqual({ code: 0, stdout: "", stderr: "" });
+      expect(run).toEqual({ code: 0, stdout: "", stderr: storeLine() });
       expect(await tokensOf("root")).toEqual([]);
     });
 
@@ -258,7 +261,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
       const generated = await keyhold(["accesshash", "generate", "root", "--json", ...at]);
       expect(generated.code).toBe(0);
       const run = await keyhold(["convert-accesshash-to-token", "--verbose", "root", "bob", ...at]);
-      expect(run.stderr).toBe("");
+      expect(run.stderr).toBe(storeLine());
       expect(run.code).toBe(0);
       const lines = run.stdout.trimEnd().split("\n");
       expect(lines).toHaveLength(2);
@@ -291,7 +294,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
       expect((await keyhold(["accesshash", "generate", "erin", ...at])).code).toBe(0);
       const run = await keyhold(["convert-accesshash-to-token", "--verbose", "nobody", "erin", ...at]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toBe("error: nobody: User nobody is not a reseller.\n");
+      expect(run.stderr).toBe(`${storeLine()}error: nobody: User nobody is not a reseller.\n`);
       expect(run.stdout).toMatch(/^Imported accesshash for “erin” as “accesshash-\d+”\n$/);
       expect(await tokensOf("erin")).toHaveLength(1);
     });

@@ -69,7 +69,7 @@ describe("nginx auth_request in front of an application, asking Keyhold", { time
     });
     upstream.listen(0, "127.0.0.1");
     await once(upstream, "listening");
-    keyhold = await startServer(["--data-dir", join(dir, "data"), "--log-level", "error"], { KEYHOLD_ROOT_PASSWORD: ROOT_PASSWORD });
+    keyhold = await startServer(["--data-dir", join(dir, "data"), "--log-level", "error", "--trust-proxy", "127.0.0.1"], { KEYHOLD_ROOT_PASSWORD: ROOT_PASSWORD });
 
     const port = await freePort();
     const server = readFileSync(SNIPPET, "utf8")

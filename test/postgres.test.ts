@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
-import type pg from "pg";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Change } from "../src/core/changes.js";
 import { SecretBox } from "../src/core/secret-box.js";
@@ -17,7 +17,7 @@ import { parsePostgresUrl } from "../src/store/postgres-connection.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
 import { fingerprintStore } from "../src/store/copy.js";
 import { newId } from "../src/core/ids.js";
-import { dropSchema, schemaUrl, uniqueSchema } from "./postgres-helpers.js";
+import { dropSchema, schemaUrl, TEST_DATABASE_URL, uniqueSchema } from "./postgres-helpers.js";
 import { CLI, cleanEnv, startServer, type ServerProcess } from "./server-process.js";
 import { runStoreContract } from "./store-contract.js";
 
@@ -236,6 +236,28 @@ describe("several instances on one PostgreSQL database", { timeout: 60_000 }, ()
     // Changes flow between the instances again after the outage.
     await whm(b, "api_token_revoke", rootBasic, { token_name: "survivor" });
     expect(await millisecondsUntilRefused(() => whm(a, "version", token), 1_000)).toBeLessThan(1_000);
+  });
+});
+
+describe("commands other than serve on a PostgreSQL store", { timeout: 30_000 }, () => {
+  it("refuse a schema Keyhold never created, and do not create it", async () => {
+    const schema = uniqueSchema("missing");
+    schemas.push(schema);
+    const dir = mkdtempSync(join(tmpdir(), "keyhold-pg-missing-"));
+    try {
+      const refused = (await run(process.execPath, [CLI, "account", "list", "--database", schemaUrl(schema), "--data-dir", dir], { env: cleanEnv() }).catch((error: unknown) => error)) as { code?: number; stderr?: string };
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(new RegExp(`^error: No Keyhold store at postgres://.*schema=${schema} \\(schema "${schema}" has no Keyhold tables\\)\\. Create one by running \`keyhold serve --database …\` once`));
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        expect((await client.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).rowCount).toBe(0);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

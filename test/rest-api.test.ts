@@ -753,9 +753,10 @@ describe("permissions: resellers", () => {
     expect(own.user).toBe("res1");
     const owned = await createHash({ name: "for-u1", ip: CLIENT, user: "u1" }, RES1);
     expect(owned.user).toBe("u1");
-    expectFailure(await call("POST", "/api/v1/access_hashes", { auth: RES1, payload: { name: "x", ip: CLIENT, user: "res2" } }), 403);
-    expectFailure(await call("POST", "/api/v1/access_hashes", { auth: RES1, payload: { name: "x", ip: CLIENT, user: "u2" } }), 403);
-    expectFailure(await call("POST", "/api/v1/access_hashes", { auth: RES1, payload: { name: "x", ip: CLIENT, user: "root" } }), 403);
+    // Another reseller's accounts (and root) answer as a missing account would.
+    for (const other of ["res2", "u2", "root"]) {
+      expectFailure(await call("POST", "/api/v1/access_hashes", { auth: RES1, payload: { name: "x", ip: CLIENT, user: other } }), 404, `The account “${other}” does not exist.`);
+    }
     // The hashes work as their accounts.
     expect(expectSuccess(await call("GET", "/api/v1/session", { cookies: { access_hash: own.access_hash }, ip: CLIENT })).user).toBe("res1");
     expect(expectSuccess(await call("GET", "/api/v1/session", { cookies: { access_hash: owned.access_hash }, ip: CLIENT })).user).toBe("u1");

@@ -51,3 +51,32 @@ export async function startServer(args: readonly string[], env: Record<string, s
     },
   };
 }
+
+export interface RefusedStart {
+  /** False when the server started after all (and was stopped again). */
+  readonly refused: boolean;
+  readonly code: number | null;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `keyhold serve` where it must refuse to start: resolves with its exit code and stderr,
+ * or, should it announce its address instead, stops it and says so.
+ */
+export async function serveRefusal(args: readonly string[], env: Record<string, string> = {}): Promise<RefusedStart> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0", ...args], { cwd: PROJECT, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  // "close", not "exit": the message is on stderr, which may still be draining at exit.
+  const closed = once(child, "close") as Promise<[number | null, NodeJS.Signals | null]>;
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  let listened = false;
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    if (/^Keyhold listening on /.test(line)) {
+      listened = true;
+      child.kill("SIGTERM");
+    }
+  });
+  const [code] = await closed;
+  return { refused: !listened, code, stderr };
+}

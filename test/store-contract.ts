@@ -595,6 +595,35 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       });
     });
 
+    describe("key fingerprint", () => {
+      const fingerprint = (): string => randomBytes(32).toString("hex");
+
+      it("keeps the first fingerprint recorded: a second, different one does not replace it", async () => {
+        // A store other tests share may hold one already; then that one is the first.
+        const kept = await store.recordKeyFingerprint(fingerprint());
+        expect(kept).toMatch(/^[0-9a-f]{64}$/);
+        expect(await store.getKeyFingerprint()).toBe(kept);
+        expect(await store.recordKeyFingerprint(fingerprint())).toBe(kept);
+        expect(await store.getKeyFingerprint()).toBe(kept);
+      });
+
+      it("has none on an empty store, and records one there (inside an abandoned erase)", async () => {
+        const kept = await store.recordKeyFingerprint(fingerprint());
+        const mine = fingerprint();
+        const abandon = new Error("abandon");
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.eraseAllData();
+            expect(await tx.getKeyFingerprint()).toBeNull();
+            expect(await tx.recordKeyFingerprint(mine)).toBe(mine);
+            expect(await tx.getKeyFingerprint()).toBe(mine);
+            throw abandon;
+          }),
+        ).rejects.toBe(abandon);
+        expect(await store.getKeyFingerprint()).toBe(kept);
+      });
+    });
+
     describe("erasing", () => {
       // Inside a transaction that is then abandoned, as `migrate-store --force` erases, so a
       // database other suites share comes back whole.

@@ -357,7 +357,7 @@ describe("the web UI, in a real browser", { timeout: 60_000 }, () => {
       status = response.status();
     }
     expect(status).toBe(429);
-    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/^Too many failed logins: try again in \d+ seconds\.$/);
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/^Too many failed logins: try again in \d+ seconds, or ask root to lift the block with “keyhold brute-force flush <address or user>” or in Tweak Settings → Brute-force blocks\.$/);
     expect(await page.getByRole("button", { name: "Log in" }).isDisabled()).toBe(true);
     await screenshot("login-locked");
   });

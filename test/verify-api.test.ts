@@ -364,12 +364,19 @@ describe("LOCKED_OUT", () => {
     expect((await answer({ authorization: `whm root:${token}`, ip: CLIENT })).code).toBe("VALID");
   });
 
-  it("failures of a client's wrong-IP and expired credentials count too", async () => {
+  // Issue 11 item 8: these are real credentials refused by policy, not guesses (they counted before).
+  it("a client's wrong-IP and expired credentials are not counted as guesses", async () => {
     t = await createTestApp();
     const pinned = await rootToken("pinned", { whitelistIps: ["10.1.2.3"] });
+    const expiring = await rootToken("expiring", { expiresAt: String(Math.floor(t.clock.now() / 1000) + 60) });
     const { token } = await rootToken("app");
+    t.clock.advance(2 * MINUTE);
     for (let i = 0; i < 5; i++) expectInvalid(await answer({ authorization: `whm root:${pinned.token}`, ip: CLIENT }), "IP_NOT_ALLOWED");
-    expect((await answer({ authorization: `whm root:${token}`, ip: CLIENT })).code).toBe("LOCKED_OUT");
+    for (let i = 0; i < 5; i++) {
+      const expired = await answer({ authorization: `whm root:${expiring.token}`, ip: CLIENT });
+      expect(expired).toEqual({ valid: false, code: "EXPIRED", reason: "This API token has expired." });
+    }
+    expect((await answer({ authorization: `whm root:${token}`, ip: CLIENT })).code).toBe("VALID");
   });
 });
 
@@ -450,9 +457,9 @@ describe("failed verifications in the audit log", () => {
     const summary = entries.map((entry) => ({ ip: entry.ip, actor: entry.actor, scheme: entry.detail.scheme, code: entry.detail.code }));
     expect(summary).toEqual(
       expect.arrayContaining([
-        { ip: CLIENT, actor: "root", scheme: "whm", code: "NOT_FOUND" },
+        { ip: CLIENT, actor: "root", scheme: "whm", code: "BAD_TOKEN" },
         { ip: "10.9.9.9", actor: "root", scheme: "whm", code: "IP_NOT_ALLOWED" },
-        { ip: "10.9.9.8", actor: "root", scheme: "password", code: "NOT_FOUND" },
+        { ip: "10.9.9.8", actor: "root", scheme: "password", code: "BAD_PASSWORD" },
         { ip: "10.9.9.7", actor: "-", scheme: "ip-access-hash", code: "IP_NOT_ALLOWED" },
       ]),
     );

@@ -2,9 +2,11 @@
 import { Command, CommanderError } from "commander";
 import { KeyholdError } from "../core/errors.js";
 import { KEYHOLD_VERSION } from "../version.js";
+import { setVerbose } from "./context.js";
 import { accesshashCommand } from "./commands/accesshash.js";
 import { accountCommand } from "./commands/account.js";
 import { auditCommand } from "./commands/audit.js";
+import { bruteForceCommand } from "./commands/brute-force.js";
 import { convertCommand } from "./commands/convert.js";
 import { importCpanelCommand } from "./commands/import-cpanel.js";
 import { migrateStoreCommand } from "./commands/migrate-store.js";
@@ -18,9 +20,17 @@ function program(): Command {
   const root = new Command("keyhold")
     .description("Self-hosted API access keys: WHM access hashes and API tokens, IP-bound access hashes.")
     .version(KEYHOLD_VERSION)
+    .option("--verbose", "name the store and key file each command opens, on stderr")
     .showHelpAfterError()
-    .exitOverride();
-  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), auditCommand(), convertCommand(), importCpanelCommand(), migrateStoreCommand()]) {
+    .exitOverride()
+    .hook("preAction", (_root, action) => {
+      // A global option is consumed by the root wherever it stands, so a command with a
+      // --verbose of its own (convert-accesshash-to-token) receives it from here.
+      const on = action.optsWithGlobals().verbose === true;
+      setVerbose(on);
+      if (action.options.some((option) => option.long === "--verbose")) action.setOptionValue("verbose", on);
+    });
+  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), bruteForceCommand(), auditCommand(), convertCommand(), importCpanelCommand(), migrateStoreCommand()]) {
     root.addCommand(command);
   }
   // Subcommands report usage errors through the same override, so they exit 2 as well.

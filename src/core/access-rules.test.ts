@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { AccessRules, canonicalPath } from "./access-rules.js";
+import { AccessRules, canonicalPath, canonicalTarget, pathUnder } from "./access-rules.js";
 import { KeyholdError } from "./errors.js";
 
 // The rules file for auth_request and the gateway (issue 7): path prefix + method → required ACLs.
@@ -82,10 +82,10 @@ describe("AccessRules.parse refuses a malformed rules file", () => {
         { prefix: "/open", acls: [] },
       ],
     });
-    expect(rules.required("POST", "/admin")).toEqual(["create-acct", "kill-acct"]);
-    expect(rules.required("GET", "/verify")).toEqual(["verify-credentials"]);
-    expect(rules.required("GET", "/root-only/x")).toEqual(["all"]);
-    expect(rules.required("GET", "/open")).toEqual([]);
+    expect(rules.required("POST", canonicalPath("/admin"))).toEqual(["create-acct", "kill-acct"]);
+    expect(rules.required("GET", canonicalPath("/verify"))).toEqual(["verify-credentials"]);
+    expect(rules.required("GET", canonicalPath("/root-only/x"))).toEqual(["all"]);
+    expect(rules.required("GET", canonicalPath("/open"))).toEqual([]);
   });
 });
 
@@ -101,54 +101,54 @@ describe("AccessRules.required", () => {
   });
 
   it("the longest matching prefix wins, whatever the order in the file", () => {
-    expect(rules.required("GET", "/admin/users/delete/42")).toEqual(["kill-acct"]);
-    expect(rules.required("POST", "/admin/users/delete")).toEqual(["kill-acct"]);
-    expect(rules.required("POST", "/admin/users")).toEqual(["create-acct"]);
-    expect(rules.required("GET", "/admin/settings")).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/admin/users/delete/42"))).toEqual(["kill-acct"]);
+    expect(rules.required("POST", canonicalPath("/admin/users/delete"))).toEqual(["kill-acct"]);
+    expect(rules.required("POST", canonicalPath("/admin/users"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/admin/settings"))).toEqual(["list-accts"]);
     const reversed = AccessRules.parse({
       rules: [
         { prefix: "/admin/users/delete", acls: ["kill-acct"] },
         { prefix: "/admin", acls: ["list-accts"] },
       ],
     });
-    expect(reversed.required("GET", "/admin/users/delete/42")).toEqual(["kill-acct"]);
-    expect(reversed.required("GET", "/admin/users")).toEqual(["list-accts"]);
+    expect(reversed.required("GET", canonicalPath("/admin/users/delete/42"))).toEqual(["kill-acct"]);
+    expect(reversed.required("GET", canonicalPath("/admin/users"))).toEqual(["list-accts"]);
   });
 
   it("a longer rule with an empty list opens its part of a protected prefix", () => {
-    expect(rules.required("GET", "/admin/public/logo.png")).toEqual([]);
-    expect(rules.required("GET", "/admin/publication")).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/admin/public/logo.png"))).toEqual([]);
+    expect(rules.required("GET", canonicalPath("/admin/publication"))).toEqual(["list-accts"]);
   });
 
   it("a method filter applies the rule only to those methods; others fall to the next shorter prefix", () => {
-    expect(rules.required("POST", "/admin/users/7")).toEqual(["create-acct"]);
-    expect(rules.required("PUT", "/admin/users/7")).toEqual(["create-acct"]);
-    expect(rules.required("GET", "/admin/users/7")).toEqual(["list-accts"]);
-    expect(rules.required("DELETE", "/admin/users/7")).toEqual(["list-accts"]);
+    expect(rules.required("POST", canonicalPath("/admin/users/7"))).toEqual(["create-acct"]);
+    expect(rules.required("PUT", canonicalPath("/admin/users/7"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/admin/users/7"))).toEqual(["list-accts"]);
+    expect(rules.required("DELETE", canonicalPath("/admin/users/7"))).toEqual(["list-accts"]);
   });
 
   it("methods are compared without regard to letter case, in the file and in the request", () => {
-    expect(rules.required("post", "/admin/users")).toEqual(["create-acct"]);
-    expect(rules.required("Put", "/admin/users")).toEqual(["create-acct"]);
-    expect(rules.required("GET", "/dns/zones")).toEqual(["edit-dns"]);
-    expect(rules.required("get", "/dns/zones")).toEqual(["edit-dns"]);
-    expect(rules.required("POST", "/dns/zones")).toEqual([]);
+    expect(rules.required("post", canonicalPath("/admin/users"))).toEqual(["create-acct"]);
+    expect(rules.required("Put", canonicalPath("/admin/users"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/dns/zones"))).toEqual(["edit-dns"]);
+    expect(rules.required("get", canonicalPath("/dns/zones"))).toEqual(["edit-dns"]);
+    expect(rules.required("POST", canonicalPath("/dns/zones"))).toEqual([]);
   });
 
   it("a prefix matches whole path segments, not any string that starts with it", () => {
-    expect(rules.required("GET", "/admin")).toEqual(["list-accts"]);
-    expect(rules.required("GET", "/admin/")).toEqual(["list-accts"]);
-    expect(rules.required("GET", "/administrator")).toEqual([]);
-    expect(rules.required("POST", "/admin/usersettings")).toEqual(["list-accts"]);
-    expect(rules.required("GET", "/dns/a")).toEqual(["edit-dns"]);
-    expect(rules.required("GET", "/dnsx")).toEqual([]);
+    expect(rules.required("GET", canonicalPath("/admin"))).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/admin/"))).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/administrator"))).toEqual([]);
+    expect(rules.required("POST", canonicalPath("/admin/usersettings"))).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/dns/a"))).toEqual(["edit-dns"]);
+    expect(rules.required("GET", canonicalPath("/dnsx"))).toEqual([]);
   });
 
   it("no matching rule needs nothing", () => {
-    expect(rules.required("GET", "/")).toEqual([]);
-    expect(rules.required("POST", "/orders/1")).toEqual([]);
-    expect(AccessRules.none().required("DELETE", "/admin")).toEqual([]);
-    expect(AccessRules.parse({ rules: [] }).required("GET", "/admin")).toEqual([]);
+    expect(rules.required("GET", canonicalPath("/"))).toEqual([]);
+    expect(rules.required("POST", canonicalPath("/orders/1"))).toEqual([]);
+    expect(AccessRules.none().required("DELETE", canonicalPath("/admin"))).toEqual([]);
+    expect(AccessRules.parse({ rules: [] }).required("GET", canonicalPath("/admin"))).toEqual([]);
   });
 
   it("a rule for / is a catch-all that every longer prefix overrides", () => {
@@ -159,11 +159,11 @@ describe("AccessRules.required", () => {
         { prefix: "/health", acls: [] },
       ],
     });
-    expect(withCatchAll.required("GET", "/")).toEqual(["list-accts"]);
-    expect(withCatchAll.required("GET", "/anything/at/all")).toEqual(["list-accts"]);
-    expect(withCatchAll.required("GET", "/admin")).toEqual(["list-accts"]);
-    expect(withCatchAll.required("POST", "/admin/x")).toEqual(["create-acct"]);
-    expect(withCatchAll.required("GET", "/health")).toEqual([]);
+    expect(withCatchAll.required("GET", canonicalPath("/"))).toEqual(["list-accts"]);
+    expect(withCatchAll.required("GET", canonicalPath("/anything/at/all"))).toEqual(["list-accts"]);
+    expect(withCatchAll.required("GET", canonicalPath("/admin"))).toEqual(["list-accts"]);
+    expect(withCatchAll.required("POST", canonicalPath("/admin/x"))).toEqual(["create-acct"]);
+    expect(withCatchAll.required("GET", canonicalPath("/health"))).toEqual([]);
   });
 });
 
@@ -185,29 +185,133 @@ describe("paths the application's router may read differently", () => {
     ["/x/../admin/users", "a dot-dot segment"],
     ["/x/%2e%2e/admin", "an encoded dot-dot segment"],
     ["/admin\\users", "a backslash"],
-    ["/%61dmin/%zz", "a malformed escape elsewhere"],
   ])("%s (%s) needs what /admin needs", (path) => {
-    expect(rules.required("POST", path)).toEqual(["create-acct"]);
+    expect(rules.required("POST", canonicalPath(path))).toEqual(["create-acct"]);
   });
 
-  it("a path needs what the rules say for it as sent and as resolved, together", () => {
-    // As sent it is under the open /admin/public; resolved it is /admin/secret.
-    expect(rules.required("GET", "/admin/public/../secret")).toEqual(["create-acct"]);
-    // As sent it is under /files; resolved, under /admin: both apply.
-    expect(rules.required("GET", "/files/..%2F..%2Fadmin")).toEqual(["list-accts", "create-acct"]);
-    expect(rules.required("GET", "/admin/public/logo.png")).toEqual([]);
-    expect(rules.required("GET", "/%61dministrator")).toEqual([]);
+  it("only the canonical reading counts: the one the upstream is sent", () => {
+    // As sent it is under the open /admin/public; canonical (and forwarded), it is /admin/secret.
+    expect(rules.required("GET", canonicalPath("/admin/public/../secret"))).toEqual(["create-acct"]);
+    // As sent it is under /files; canonical, it is /admin and nothing else.
+    expect(canonicalPath("/files/..%2F..%2Fadmin")).toBe("/admin");
+    expect(rules.required("GET", canonicalPath("/files/..%2F..%2Fadmin"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/admin/public/logo.png"))).toEqual([]);
+    expect(rules.required("GET", canonicalPath("/%61dministrator"))).toEqual([]);
   });
 
-  it("canonicalPath decodes, resolves and keeps a trailing slash", () => {
+  it("canonicalPath decodes, resolves, re-encodes one way and keeps a trailing slash", () => {
     expect(canonicalPath("/")).toBe("/");
-    expect(canonicalPath("")).toBe("/");
     expect(canonicalPath("/a/b")).toBe("/a/b");
     expect(canonicalPath("/a/b/")).toBe("/a/b/");
     expect(canonicalPath("/a//b/./c/..")).toBe("/a/b/");
     expect(canonicalPath("/../../etc")).toBe("/etc");
-    expect(canonicalPath("/caf%C3%A9")).toBe("/café");
-    expect(canonicalPath("/%61/%ZZ/%C3")).toBe("/a/%ZZ/%C3");
+    expect(canonicalPath("/caf%c3%a9")).toBe("/caf%C3%A9");
+    expect(canonicalPath("/%61dmin")).toBe("/admin");
+    expect(canonicalPath("/two%20words/a%2Bb/x:y@z/$&+,=!~*'()")).toBe("/two%20words/a+b/x:y@z/$&+,=!~*'()");
+    expect(canonicalPath("/a|b/%7B%7D/%3F%23")).toBe("/a%7Cb/%7B%7D/%3F%23");
+    expect(canonicalPath("/.well-known/x")).toBe("/.well-known/x");
+  });
+
+  it("a canonical path is its own canonical form", () => {
+    for (const path of ["/%61dmin/users", "/x/../admin", "/caf%c3%a9/", "/a\\b", "/a|b", "/two%20words", "/%2e%2e/x", "/a:b@c"]) {
+      const once = canonicalPath(path);
+      expect(canonicalPath(once), path).toBe(once);
+    }
+  });
+
+  it.each([
+    ["", "must start with /"],
+    ["admin", "must start with /"],
+    ["http://example.com/admin", "must start with /"],
+    ["/admin;x", "path parameter"],
+    ["/admin;jsessionid=1/users", "path parameter"],
+    ["/admin%3Bx", "path parameter"],
+    ["/%61/%ZZ", "bad percent-encoding"],
+    ["/admin%", "bad percent-encoding"],
+    ["/caf%C3", "bad percent-encoding"],
+    ["/admin%00.png", "control character"],
+    ["/admin%0d%0aX: y", "percent-encoded"],
+    ["/admin\u0000", "percent-encoded"],
+    ["/adm in", "percent-encoded"],
+    ["/café", "percent-encoded"],
+    ["/admin#x", "percent-encoded"],
+  ])("canonicalPath refuses %j (%s) with 400", (path, message) => {
+    let error: unknown;
+    try {
+      canonicalPath(path);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(KeyholdError);
+    expect((error as KeyholdError).code).toBe("INVALID_ARGUMENT");
+    expect((error as KeyholdError).message).toContain(message);
+  });
+
+  it("canonicalTarget keeps the query string as sent and refuses # anywhere", () => {
+    expect(canonicalTarget("/%61pp/x?q=two%20words&a=1&a=2&flag")).toEqual({ path: "/app/x", query: "?q=two%20words&a=1&a=2&flag" });
+    expect(canonicalTarget("/x")).toEqual({ path: "/x", query: "" });
+    expect(canonicalTarget("/x?next=/y;z")).toEqual({ path: "/x", query: "?next=/y;z" });
+    expect(() => canonicalTarget("/admin#x")).toThrow(/“#”/);
+    expect(() => canonicalTarget("/x?a=1#frag")).toThrow(/“#”/);
+  });
+
+  it("pathUnder strips a mount by whole segments", () => {
+    const mount = canonicalPath("/app");
+    expect(pathUnder(canonicalPath("/app"), mount)).toBe("/");
+    expect(pathUnder(canonicalPath("/app/"), mount)).toBe("/");
+    expect(pathUnder(canonicalPath("/app/admin/x"), mount)).toBe("/admin/x");
+    expect(pathUnder(canonicalPath("/apple"), mount)).toBeNull();
+    expect(pathUnder(canonicalPath("/app/../admin"), mount)).toBeNull();
+    expect(pathUnder(canonicalPath("/admin"), canonicalPath("/"))).toBe("/admin");
+    expect(pathUnder(canonicalPath("/app/x"), canonicalPath("/app/"))).toBe("/x");
+  });
+});
+
+describe("case-insensitive rules", () => {
+  it("a rule with caseInsensitive matches /ADMIN and /Admin; one without does not", () => {
+    const rules = AccessRules.parse({
+      rules: [
+        { prefix: "/admin", acls: ["all"], caseInsensitive: true },
+        { prefix: "/billing", acls: ["list-accts"] },
+      ],
+    });
+    for (const path of ["/admin", "/ADMIN", "/Admin/users", "/%41DMIN/x"]) expect(rules.required("GET", canonicalPath(path)), path).toEqual(["all"]);
+    expect(rules.required("GET", canonicalPath("/billing/x"))).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/BILLING/x"))).toEqual([]);
+    expect(rules.required("GET", canonicalPath("/ADMINISTRATOR"))).toEqual([]);
+  });
+
+  it("caseInsensitive at the top level applies to every rule; a rule may still say false", () => {
+    const rules = AccessRules.parse({
+      caseInsensitive: true,
+      rules: [
+        { prefix: "/Admin", acls: ["all"] },
+        { prefix: "/reports", acls: ["list-accts"] },
+        { prefix: "/Exact", acls: ["create-acct"], caseInsensitive: false },
+      ],
+    });
+    expect(rules.required("POST", canonicalPath("/aDmIn/x"))).toEqual(["all"]);
+    expect(rules.required("GET", canonicalPath("/REPORTS"))).toEqual(["list-accts"]);
+    expect(rules.required("GET", canonicalPath("/Exact/1"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/exact/1"))).toEqual([]);
+  });
+
+  it("caseInsensitive must be a boolean, on a rule or at the top level", () => {
+    expect(parseError({ rules: [{ prefix: "/a", acls: [], caseInsensitive: "yes" }] }).message).toMatch(/rule 1: "caseInsensitive" must be true or false/);
+    expect(parseError({ caseInsensitive: 1, rules: [] }).message).toMatch(/"caseInsensitive" must be true or false/);
+  });
+});
+
+describe("rule prefixes are canonical too", () => {
+  it("an encoded or dotted prefix is the path it stands for", () => {
+    const rules = AccessRules.parse({ rules: [{ prefix: "/%61dmin/./users/", acls: ["create-acct"] }, { prefix: "/caf%c3%a9", acls: ["list-accts"] }] });
+    expect(rules.required("GET", canonicalPath("/admin/users/1"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/caf%C3%A9/menu"))).toEqual(["list-accts"]);
+  });
+
+  it("a prefix no request can match (a path parameter, bad escapes) is refused with the file", () => {
+    expect(parseError({ rules: [{ prefix: "/admin;x", acls: ["all"] }] }).message).toMatch(/rule 1: "prefix": .*path parameter/);
+    expect(parseError({ rules: [{ prefix: "/admin%zz", acls: ["all"] }] }).message).toMatch(/rule 1: "prefix": .*percent-encoding/);
   });
 });
 
@@ -219,8 +323,8 @@ describe("AccessRules.fromFile", () => {
     const path = join(dir, "rules.json");
     writeFileSync(path, JSON.stringify({ rules: [{ prefix: "/admin", methods: ["POST"], acls: ["create-acct"] }] }));
     const rules = AccessRules.fromFile(path);
-    expect(rules.required("POST", "/admin/users")).toEqual(["create-acct"]);
-    expect(rules.required("GET", "/admin/users")).toEqual([]);
+    expect(rules.required("POST", canonicalPath("/admin/users"))).toEqual(["create-acct"]);
+    expect(rules.required("GET", canonicalPath("/admin/users"))).toEqual([]);
   });
 
   it("refuses a file that is missing or not JSON, naming it", () => {

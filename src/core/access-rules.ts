@@ -5,11 +5,20 @@ import { invalidArgument } from "./errors.js";
 /** RFC 9110's `token`: what a method name can be. */
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/**
+ * A request path in the one form Keyhold both matches rules against and forwards upstream, so
+ * that a rule can never see a different string than the application does. Only `canonicalPath`
+ * makes one.
+ */
+export type CanonicalPath = string & { readonly __canonical: unique symbol };
+
 /** One rule: requests under `prefix` (with one of `methods`, or any) need every ACL in `acls`. */
 export interface AccessRule {
-  readonly prefix: string;
+  readonly prefix: CanonicalPath;
   readonly methods: readonly string[] | null;
   readonly acls: readonly string[];
+  /** For applications that route `/ADMIN` as `/admin`: the prefix matches in any letter case. */
+  readonly caseInsensitive: boolean;
 }
 
 /**
@@ -27,7 +36,11 @@ export class AccessRules {
     return new AccessRules([]);
   }
 
-  /** Reads a rules file: `{"rules": [{"prefix": "/admin", "methods": ["POST"], "acls": ["create-acct"]}]}`. */
+  /**
+   * Reads a rules file: `{"rules": [{"prefix": "/admin", "methods": ["POST"], "acls": ["create-acct"]}]}`,
+   * with `"caseInsensitive": true` on a rule or at the top level (every rule) for applications
+   * whose router ignores letter case.
+   */
   static fromFile(path: string): AccessRules {
     let json: unknown;
     try {
@@ -39,13 +52,24 @@ export class AccessRules {
   }
 
   static parse(json: unknown, source = "rules"): AccessRules {
-    const list = (json as { rules?: unknown } | null)?.rules;
+    const file = json as { rules?: unknown; caseInsensitive?: unknown } | null;
+    const list = file?.rules;
     if (!Array.isArray(list)) throw invalidArgument(`${source}: expected {"rules": [...]}.`);
+    if (file!.caseInsensitive !== undefined && typeof file!.caseInsensitive !== "boolean") {
+      throw invalidArgument(`${source}: "caseInsensitive" must be true or false.`);
+    }
+    const caseInsensitiveByDefault = file!.caseInsensitive === true;
     return new AccessRules(
       list.map((raw: unknown, index): AccessRule => {
-        const rule = raw as { prefix?: unknown; methods?: unknown; acls?: unknown } | null;
+        const rule = raw as { prefix?: unknown; methods?: unknown; acls?: unknown; caseInsensitive?: unknown } | null;
         const where = `${source}: rule ${index + 1}`;
         if (typeof rule?.prefix !== "string" || !rule.prefix.startsWith("/")) throw invalidArgument(`${where}: "prefix" must be a path starting with /.`);
+        let prefix: CanonicalPath;
+        try {
+          prefix = canonicalPath(rule.prefix);
+        } catch (error) {
+          throw invalidArgument(`${where}: "prefix": ${(error as Error).message}`);
+        }
         // A method no request can have ("GET,POST", "") or an empty list would leave the rule
         // silently unused, and the path unprotected: refuse the file instead.
         if (
@@ -57,57 +81,94 @@ export class AccessRules {
         if (!Array.isArray(rule.acls) || !rule.acls.every((acl) => typeof acl === "string" && isKnownAcl(acl))) {
           throw invalidArgument(`${where}: "acls" must be a list of known ACL names.`);
         }
+        if (rule.caseInsensitive !== undefined && typeof rule.caseInsensitive !== "boolean") {
+          throw invalidArgument(`${where}: "caseInsensitive" must be true or false.`);
+        }
         return {
-          prefix: rule.prefix,
+          prefix,
           methods: rule.methods === undefined ? null : (rule.methods as string[]).map((method) => method.toUpperCase()),
           acls: rule.acls as string[],
+          caseInsensitive: rule.caseInsensitive ?? caseInsensitiveByDefault,
         };
       }),
     );
   }
 
   /**
-   * The privileges a request needs; none when no rule matches. The application behind may route
-   * the path as sent or decoded and resolved (`/%61dmin`, `/x/../admin` are `/admin` to many
-   * routers), so a request needs what the rules say for either reading.
+   * The privileges a request needs; none when no rule matches. The path is the canonical one,
+   * the very string the application receives, so there is no other reading to consider.
    */
-  required(method: string, path: string): readonly string[] {
+  required(method: string, path: CanonicalPath): readonly string[] {
     if (this.rules.length === 0) return [];
     const upper = method.toUpperCase();
-    const asSent = this.match(upper, path);
-    const canonical = canonicalPath(path);
-    if (canonical === path) return asSent;
-    return [...new Set([...asSent, ...this.match(upper, canonical)])];
-  }
-
-  private match(method: string, path: string): readonly string[] {
+    let lower: string | undefined;
     for (const rule of this.rules) {
-      const under = path === rule.prefix || path.startsWith(rule.prefix.endsWith("/") ? rule.prefix : `${rule.prefix}/`) || rule.prefix === "/";
-      if (under && (rule.methods === null || rule.methods.includes(method))) return rule.acls;
+      const subject = rule.caseInsensitive ? (lower ??= path.toLowerCase()) : path;
+      const prefix = rule.caseInsensitive ? rule.prefix.toLowerCase() : rule.prefix;
+      const under = subject === prefix || subject.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`) || prefix === "/";
+      if (under && (rule.methods === null || rule.methods.includes(upper))) return rule.acls;
     }
     return [];
   }
 }
 
+// Already canonical: no escapes, backslashes or `;`, no empty or dot-led segments. Most paths
+// are, and are then their own canonical form without decoding anything.
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9\-_~!$&'()*+,=:@][A-Za-z0-9\-._~!$&'()*+,=:@]*)*\/?$/;
+// What may appear raw in a request path: printable ASCII; `#` and `?` never get this far.
+const RAW_PATH = /^\/[\x21-\x7e]*$/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// Sub-delimiters, `:` and `@` are legal raw in a segment and stay as sent.
+const KEPT_RAW = /%(?:24|26|2B|2C|3A|3D|40)/g;
+
 /**
- * A request path as a lenient router reads it: percent-escapes decoded, backslashes as slashes,
- * empty and `.` segments dropped, `..` resolved; a trailing slash is kept.
+ * The request path as Keyhold matches and forwards it: percent-escapes decoded (UTF-8),
+ * backslashes read as slashes, empty and `.` segments dropped, `..` resolved, then each segment
+ * re-encoded one way (unreserved characters, sub-delimiters, `:` and `@` raw; everything else
+ * `%XX`, upper case); a trailing slash is kept. Throws 400 for what routers read differently
+ * and no single form can stand for: a segment with `;` (a path parameter, raw or encoded),
+ * a control character (raw or encoded), bad percent-encoding, or a path not starting with `/`.
  */
-export function canonicalPath(path: string): string {
+export function canonicalPath(path: string): CanonicalPath {
+  if (!path.startsWith("/")) throw invalidArgument("The request path must start with /.");
+  if (PLAIN_PATH.test(path)) return path as CanonicalPath;
+  if (!RAW_PATH.test(path) || path.includes("#")) throw invalidArgument("The request path contains characters that must be percent-encoded.");
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);
   } catch {
-    // A malformed escape elsewhere in the path must not keep `%61` from reading as `a`.
-    decoded = path.replace(/%([0-7][0-9a-f])/gi, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    throw invalidArgument("The request path is not valid: it contains bad percent-encoding.");
   }
+  if (CONTROL.test(decoded)) throw invalidArgument("The request path contains an encoded control character.");
   const segments: string[] = [];
-  const parts = decoded.replaceAll("\\", "/").split("/");
+  const parts = decoded.split(/[\/\\]/);
   for (const part of parts) {
+    // Stripping `;...` would change what some applications serve, keeping it lets others serve
+    // `/admin` for `/admin;x`: neither reading is safe, so the request is refused.
+    if (part.includes(";")) throw invalidArgument("The request path contains “;” (a path parameter), which applications read differently: it is refused.");
     if (part === "..") segments.pop();
-    else if (part !== "" && part !== ".") segments.push(part);
+    else if (part !== "" && part !== ".") segments.push(encodeURIComponent(part).replace(KEPT_RAW, (escape) => decodeURIComponent(escape)));
   }
   const last = parts[parts.length - 1];
   const trailingSlash = segments.length > 0 && (last === "" || last === "." || last === "..");
-  return `/${segments.join("/")}${trailingSlash ? "/" : ""}`;
+  return `/${segments.join("/")}${trailingSlash ? "/" : ""}` as CanonicalPath;
+}
+
+/**
+ * A request target (`path?query`) split for matching and forwarding: the canonical path and the
+ * query string as sent (with its `?`, or empty). `#` is refused anywhere: a fragment is never
+ * sent to a server, and clients and servers disagree on where such a target ends.
+ */
+export function canonicalTarget(target: string): { readonly path: CanonicalPath; readonly query: string } {
+  if (target.includes("#")) throw invalidArgument("The request target contains “#”, which is never valid in a request: it is refused.");
+  const queryAt = target.indexOf("?");
+  return queryAt === -1 ? { path: canonicalPath(target), query: "" } : { path: canonicalPath(target.slice(0, queryAt)), query: target.slice(queryAt) };
+}
+
+/** The part of a canonical path under a canonical mount (`/app/x` under `/app` is `/x`), or null when it is not under it. */
+export function pathUnder(path: CanonicalPath, mount: CanonicalPath): CanonicalPath | null {
+  if (mount === "/") return path;
+  const base = mount.endsWith("/") ? mount.slice(0, -1) : mount;
+  if (path === base) return "/" as CanonicalPath;
+  return path.startsWith(`${base}/`) ? (path.slice(base.length) as CanonicalPath) : null;
 }

@@ -3,7 +3,6 @@ import {
   ROOT_USERNAME,
   assertAcceptablePassword,
   assertNewUsername,
-  isValidUsername,
   normalizeDomain,
   printable,
   type Account,
@@ -12,9 +11,10 @@ import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, requireRootLevel, type
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
-import { conflict, forbidden, invalidArgument, notFound } from "./errors.js";
+import { conflict, forbidden, invalidArgument } from "./errors.js";
 import { newId } from "./ids.js";
 import type { PasswordHasher } from "./password.js";
+import { accountNotFound, findAccount, visibleAccount } from "./tenancy.js";
 import { DuplicateRecordError, type AccountRecord, type Store } from "../store/store.js";
 
 export interface NewAccountInput {
@@ -124,7 +124,7 @@ export class AccountService {
 
   async remove(actor: Actor, username: string): Promise<void> {
     requireAcl(actor, "kill-acct");
-    const target = await this.require(username);
+    const target = await visibleAccount(this.store, actor, username);
     if (target.role === "root") throw forbidden("The root account cannot be removed.");
     if (target.username === actor.username) throw forbidden("You cannot remove your own account.");
     this.requireControl(actor, target);
@@ -150,11 +150,10 @@ export class AccountService {
   }
 
   async get(actor: Actor, username: string): Promise<Account> {
-    const account = await this.require(username);
-    if (account.username !== actor.username) {
-      requireAcl(actor, "list-accts");
-      this.requireControl(actor, account);
-    }
+    const own = username === actor.username;
+    if (!own) requireAcl(actor, "list-accts");
+    const account = await visibleAccount(this.store, actor, username);
+    if (!own) this.requireControl(actor, account);
     return withoutSecrets(account);
   }
 
@@ -185,7 +184,9 @@ export class AccountService {
   }
 
   async setPassword(actor: Actor, username: string, password: string): Promise<void> {
-    const target = await this.require(username);
+    // Before the look-up: a missing privilege must not answer differently for accounts that exist.
+    if (username !== actor.username) requireAcl(actor, "passwd");
+    const target = await visibleAccount(this.store, actor, username);
     this.requireMaySetPassword(actor, target);
     assertAcceptablePassword(password);
     const passwordHash = await this.hasher.hash(password);
@@ -194,7 +195,7 @@ export class AccountService {
 
   async setSuspended(actor: Actor, username: string, suspended: boolean): Promise<Account> {
     requireAcl(actor, "suspend-acct");
-    const target = await this.require(username);
+    const target = await visibleAccount(this.store, actor, username);
     this.requireMaySuspend(actor, target);
     await this.commit(target, (tx, now) => this.writeSuspended(tx, actor, target, suspended, now));
     return this.require(username);
@@ -226,7 +227,8 @@ export class AccountService {
     assertKnownAcls(edit.acls ?? []);
     if (edit.reseller !== undefined || edit.acls !== undefined) requireRootLevel(actor);
     if (edit.suspended !== undefined) requireAcl(actor, "suspend-acct");
-    const target = await this.require(username);
+    if (edit.password !== undefined && username !== actor.username) requireAcl(actor, "passwd");
+    const target = await visibleAccount(this.store, actor, username);
     if (edit.reseller === true && target.role === "root") throw invalidArgument("The root account cannot be made a reseller.");
     if (edit.reseller === false && target.role !== "reseller") throw invalidArgument(`“${target.username}” is not a reseller.`);
     if (edit.acls !== undefined && !(edit.reseller ?? target.role === "reseller")) throw invalidArgument(`“${target.username}” is not a reseller.`);
@@ -236,8 +238,8 @@ export class AccountService {
 
   /** The account, or a NOT_FOUND error naming it. */
   async require(username: string): Promise<AccountRecord> {
-    const account = isValidUsername(username) ? await this.store.getAccountByUsername(username) : null;
-    if (account === null) throw notFound(`The account “${printable(username)}” does not exist.`);
+    const account = await findAccount(this.store, username);
+    if (account === null) throw accountNotFound(username);
     return account;
   }
 
@@ -301,14 +303,16 @@ export class AccountService {
     this.requireControl(actor, target);
   }
 
-  /** Root level controls everyone; a reseller controls the accounts it owns. */
+  /**
+   * Root level controls everyone; a reseller the accounts it owns. `target` is one the caller
+   * can see (tenancy.ts turned every other into "does not exist").
+   */
   private requireControl(actor: Actor, target: Account): void {
     if (actor.acls.rootLevel) return;
+    if (target.owner !== actor.username) throw accountNotFound(target.username);
     // A reseller may own another reseller; acting as it (a new password, say) must not give the
     // owner privileges it does not hold itself.
-    if (target.owner !== actor.username || !holdsAllPrivilegesOf(actor, target)) {
-      throw forbidden(`You do not have access to the account “${target.username}”.`);
-    }
+    if (!holdsAllPrivilegesOf(actor, target)) throw forbidden(`You do not have access to the account “${target.username}”: it has privileges you do not hold.`);
   }
 
   private async ownerFor(actor: Actor, requested: string | undefined): Promise<string> {

@@ -1,5 +1,5 @@
 import { hash, randomBytes } from "node:crypto";
-import { hasControlCharacters, isValidUsername, printable } from "./account.js";
+import { hasControlCharacters, printable } from "./account.js";
 import { holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
@@ -7,6 +7,7 @@ import type { Clock } from "./clock.js";
 import { forbidden, invalidArgument, notFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { formatRange, parseRange } from "./ip.js";
+import { visibleAccount } from "./tenancy.js";
 import type { UsageRecorder } from "./usage.js";
 import type { AccountRecord, IpAccessHashRecord, Store } from "../store/store.js";
 
@@ -153,8 +154,8 @@ export class IpAccessHashService {
 
   private async ownerFor(actor: Actor, username: string): Promise<AccountRecord> {
     requireAcl(actor, "manage-api-tokens");
-    const owner = isValidUsername(username) ? await this.store.getAccountByUsername(username) : null;
-    if (owner === null) throw notFound(`The account “${printable(username)}” does not exist.`);
+    const owner = await visibleAccount(this.store, actor, username);
+    // A reseller it owns: seen, but its hashes are root's to make.
     if (!this.controls(actor, owner)) throw forbidden(`You do not have access to the account “${owner.username}”.`);
     if (owner.suspended) throw forbidden(`The account “${owner.username}” is suspended.`);
     return owner;

@@ -151,3 +151,25 @@ export function isLoopback(clientIp: string): boolean {
   if (address === null) return false;
   return address.version === 4 ? address.value >> 24n === 127n : address.value === 1n;
 }
+
+/**
+ * The one form of a client address that brute-force counters and blocks are keyed by, so every
+ * spelling of an address counts as that address: IPv4 (an IPv4-mapped IPv6 address included) as
+ * dotted decimal, IPv6 as its /64 network, fully expanded. A /64 is what one host or subscriber
+ * gets, and what an attacker holding one can draw fresh addresses from without limit
+ * (cPHulk-class tools count IPv6 per /64 for the same reason). An unparsable text (no socket
+ * gives one) is kept as it is, lower-cased.
+ */
+export function counterAddress(text: string): string {
+  return counterAddressRemembered(text);
+}
+
+// Asked on every request for the client's address; the same few addresses come again and again.
+const counterAddressRemembered = remembered((text: string) => counterAddressUncached(text), 10_000);
+
+function counterAddressUncached(text: string): string {
+  const address = parseAddress(text);
+  if (address === null) return text.slice(0, MAX_ADDRESS_LENGTH).toLowerCase();
+  if (address.version === 4) return formatIpv4(address.value);
+  return formatRange({ version: 6, network: (address.value >> 64n) << 64n, prefix: 64 });
+}

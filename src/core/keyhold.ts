@@ -1,10 +1,12 @@
 import { AccessHashService } from "./access-hashes.js";
 import { AccountService } from "./accounts.js";
-import { BruteForceGuard, MemoryAttemptStore, type AttemptStore } from "./brute-force.js";
+import { BruteForceGuard, type AttemptStore } from "./brute-force.js";
 import { LocalChangeFeed, type ChangeFeed } from "./changes.js";
 import { systemClock, type Clock } from "./clock.js";
 import { Directory } from "./directory.js";
+import { HashingGate, type HashingLimits } from "./hashing-gate.js";
 import { IpAccessHashService } from "./ip-access-hashes.js";
+import { MemoryAttemptStore } from "./memory-attempts.js";
 import { PasswordCache } from "./password-cache.js";
 import { PasswordHasher } from "./password.js";
 import type { SecretBox } from "./secret-box.js";
@@ -24,6 +26,8 @@ export interface KeyholdOptions {
   readonly usageFlushIntervalMs?: number;
   /** How passwords are hashed; scrypt at its production cost unless given. */
   readonly passwordHasher?: PasswordHasher;
+  /** How many password checks may run at once, per address and overall; scaled to the cores unless given. */
+  readonly hashingLimits?: HashingLimits;
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
@@ -38,6 +42,8 @@ export interface Keyhold {
   readonly ipAccessHashes: IpAccessHashService;
   readonly sessions: SessionService;
   readonly verifier: Verifier;
+  /** Brute-force blocks: listed and flushed by root (`keyhold brute-force`, Tweak Settings). */
+  readonly bruteForce: BruteForceGuard;
   readonly usage: UsageRecorder;
   close(): Promise<void>;
 }
@@ -52,7 +58,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
   const directory = new Directory(store, changes);
   const hasher = options.passwordHasher ?? new PasswordHasher();
   const usage = new UsageRecorder(store, onBackgroundError, options.usageFlushIntervalMs);
-  const guard = new BruteForceGuard(options.attempts ?? new MemoryAttemptStore(), readSettings);
+  const guard = new BruteForceGuard(options.attempts ?? new MemoryAttemptStore(), readSettings, onBackgroundError);
   const verifier = new Verifier({
     store,
     directory,
@@ -61,6 +67,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     usage,
     passwords: new PasswordCache(() => clock.now()),
     hasher,
+    hashing: new HashingGate(options.hashingLimits),
     clock,
     settings: readSettings,
     onBackgroundError,
@@ -75,6 +82,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     ipAccessHashes: new IpAccessHashService(store, changes, usage, clock),
     sessions: new SessionService(store, changes, clock),
     verifier,
+    bruteForce: guard,
     usage,
     async close(): Promise<void> {
       await usage.close();

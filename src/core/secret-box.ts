@@ -65,36 +65,78 @@ export interface KeyFile {
 }
 
 /**
- * Reads the master key, or creates it with mode 0600 on first start. `wx` makes creation
- * atomic, so two processes starting at once cannot write two different keys.
+ * What the store records to recognise its key: a keyed digest of a fixed label, so it reveals
+ * nothing about the key, yet a different key (a typo in --key-file, a file restored from the
+ * wrong machine) gives a different value.
+ */
+export function keyFingerprint(masterKey: Buffer): string {
+  return createHmac("sha256", masterKey).update("keyhold key fingerprint v1", "utf8").digest("hex");
+}
+
+/**
+ * Reads the master key, or creates it with mode 0600 on first start. Only callers that know
+ * the store holds nothing sealed may use it (see store/key-binding.ts): a new key for a store
+ * with sealed secrets makes every access hash unreadable.
  */
 export function loadOrCreateKeyFile(path: string): KeyFile {
-  if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      try {
-        writeSync(fd, `${KEY_FILE_VERSION}\n${randomBytes(32).toString("base64")}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return { path, key: readKeyFile(path), created: true };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
+  if (!existsSync(path) && createKeyFile(path)) return { path, key: readKeyFile(path), created: true };
   return { path, key: readKeyFile(path), created: false };
 }
 
-function readKeyFile(path: string): Buffer {
-  const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new Error(`The key file ${path} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`);
+/**
+ * Writes a new key; false when the file appeared meanwhile. `wx` makes creation atomic, so two
+ * processes starting at once cannot write two different keys.
+ */
+export function createKeyFile(path: string): boolean {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(path, "wx", 0o600);
+    try {
+      writeSync(fd, `${KEY_FILE_VERSION}\n${randomBytes(32).toString("base64")}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw keyFileError(path, error);
   }
-  const [header, body] = readFileSync(path, "utf8").split("\n");
+}
+
+/** Every failure names the file: at start-up it is the one thing the operator must act on. */
+export function readKeyFile(path: string): Buffer {
+  let text: string;
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw Object.assign(new Error("it is a directory"), { code: "EISDIR" });
+    const mode = stat.mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new KeyFileError(`The key file ${path} is readable by other users (mode ${mode.toString(8)}); run: chmod 600 ${path}`);
+    }
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw keyFileError(path, error);
+  }
+  const [header, body] = text.split("\n");
   const key = Buffer.from(body ?? "", "base64");
   if (header !== KEY_FILE_VERSION || key.length !== 32) {
-    throw new Error(`The key file ${path} is not a Keyhold key file.`);
+    throw new KeyFileError(`The key file ${path} is not a Keyhold key file (malformed: it must hold "${KEY_FILE_VERSION}" and 32 bytes in base64).`);
   }
   return key;
+}
+
+export class KeyFileError extends Error {
+  override readonly name = "KeyFileError";
+}
+
+function keyFileError(path: string, error: unknown): Error {
+  if (error instanceof KeyFileError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === "EISDIR" ? "it is a directory, not a file"
+    : code === "EACCES" || code === "EPERM" ? "permission denied (run Keyhold as the user that owns it)"
+    : code === "ENOENT" ? "it does not exist"
+    : code === "ENOTDIR" ? "a part of its path is not a directory"
+    : (error as Error).message;
+  return new KeyFileError(`Cannot use the key file ${path}: ${reason}.`, { cause: error });
 }

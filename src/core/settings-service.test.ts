@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LocalChangeFeed } from "./changes.js";
 import { systemClock } from "./clock.js";
 import { SettingsService } from "./settings-service.js";
+import { settingsFrom } from "./settings.js";
 import type { Store } from "../store/store.js";
 
 /** Just enough of a store for settings: reads answer with whatever the test hands them. */
@@ -61,5 +62,13 @@ describe("settings reloads after a change notice", () => {
     await feed.publish({ kind: "resync" });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(reads).toBe(1);
+  });
+});
+
+describe("address-list settings (trusted_ips)", () => {
+  it("load stored entries, and ignore a stored list with an entry this version cannot read, rather than trust part of it", () => {
+    expect(settingsFrom(new Map([["trusted_ips", "10.0.0.0/8,192.0.2.7"]])).trusted_ips).toEqual(["10.0.0.0/8", "192.0.2.7"]);
+    expect(settingsFrom(new Map([["trusted_ips", "10.0.0.0/8,bogus"]])).trusted_ips).toEqual([]);
+    expect(settingsFrom(new Map()).trusted_ips).toEqual([]);
   });
 });

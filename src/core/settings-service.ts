@@ -2,7 +2,7 @@ import { requireRootLevel, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
-import { parseSettingValue, settingsFrom, type Settings } from "./settings.js";
+import { displayValue, parseSettingValue, settingsFrom, storedValue, type Settings } from "./settings.js";
 import type { Store } from "../store/store.js";
 
 const RELOAD_RETRY_MS = 1_000;
@@ -42,8 +42,8 @@ export class SettingsService {
     const now = this.clock.now();
     const previous = this.current[parsed.key];
     await this.store.transaction(async (tx) => {
-      await tx.putSetting(parsed.key, String(parsed.value), now);
-      await tx.appendAudit(auditRecord(now, actor, "setting.set", parsed.key, { detail: { from: previous, to: parsed.value } }));
+      await tx.putSetting(parsed.key, storedValue(parsed.value), now);
+      await tx.appendAudit(auditRecord(now, actor, "setting.set", parsed.key, { detail: { from: displayValue(previous), to: displayValue(parsed.value) } }));
     });
     this.version++;
     this.current = { ...this.current, [parsed.key]: parsed.value };

@@ -1,7 +1,8 @@
 import { invalidArgument } from "./errors.js";
+import { formatRange, parseRange } from "./ip.js";
 
-interface SettingDefinition {
-  readonly key: string;
+interface NumberSettingDefinition {
+  readonly key: NumberSettingKey;
   readonly label: string;
   readonly help: string;
   readonly type: "binary" | "number";
@@ -9,6 +10,18 @@ interface SettingDefinition {
   readonly min: number;
   readonly max: number;
 }
+
+/** A list of addresses and CIDR ranges, stored as one comma-separated string of normalised entries. */
+interface AddressListSettingDefinition {
+  readonly key: ListSettingKey;
+  readonly label: string;
+  readonly help: string;
+  readonly type: "address-list";
+  readonly default: "";
+  readonly maxEntries: number;
+}
+
+export type SettingDefinition = NumberSettingDefinition | AddressListSettingDefinition;
 
 /**
  * Every setting Keyhold knows, with WHM's key names: `allow_deprecated_accesshash` is WHM's
@@ -97,9 +110,26 @@ export const SETTINGS: readonly SettingDefinition[] = [
     min: 1,
     max: 10_080,
   },
+  {
+    key: "verify_max_failures_per_caller",
+    label: "Maximum failures per verify-API caller",
+    help: "Failed verifications one verify-API caller may report within the IP period, whatever client addresses it names, before its verify calls are refused for the period.",
+    type: "number",
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+  },
+  {
+    key: "trusted_ips",
+    label: "Trusted IP addresses",
+    help: "Addresses and CIDR ranges, separated by commas, that brute-force protection never counts or blocks (cPHulk's trusted list). Put only addresses you control here.",
+    type: "address-list",
+    default: "",
+    maxEntries: 1_000,
+  },
 ];
 
-export type SettingKey =
+export type NumberSettingKey =
   | "allow_deprecated_accesshash"
   | "ip_based_protection"
   | "max_failures_byip"
@@ -108,11 +138,17 @@ export type SettingKey =
   | "lookback_period_min"
   | "username_based_protection"
   | "max_failures"
-  | "brute_force_period_mins";
+  | "brute_force_period_mins"
+  | "verify_max_failures_per_caller";
 
-export type Settings = Readonly<Record<SettingKey, number>>;
+export type ListSettingKey = "trusted_ips";
+export type SettingKey = NumberSettingKey | ListSettingKey;
 
-const BY_KEY = new Map(SETTINGS.map((definition) => [definition.key, definition]));
+export type Settings = Readonly<Record<NumberSettingKey, number>> & { readonly trusted_ips: readonly string[] };
+
+export type SettingValue = number | readonly string[];
+
+const BY_KEY = new Map<string, SettingDefinition>(SETTINGS.map((definition) => [definition.key, definition]));
 
 export function isSettingKey(key: string): key is SettingKey {
   return BY_KEY.has(key);
@@ -123,26 +159,57 @@ export function settingDefinition(key: SettingKey): SettingDefinition {
 }
 
 export function defaultSettings(): Settings {
-  return Object.fromEntries(SETTINGS.map((definition) => [definition.key, definition.default])) as Settings;
+  const settings: Record<string, SettingValue> = {};
+  for (const definition of SETTINGS) settings[definition.key] = definition.type === "address-list" ? [] : definition.default;
+  return settings as unknown as Settings;
 }
 
 /** Applies stored values over the defaults, ignoring keys or values a newer or older version wrote. */
 export function settingsFrom(stored: ReadonlyMap<string, string>): Settings {
-  const settings: Record<string, number> = { ...defaultSettings() };
+  const settings: Record<string, SettingValue> = { ...defaultSettings() };
   for (const [key, raw] of stored) {
     if (!isSettingKey(key)) continue;
-    const value = Number(raw);
     const definition = settingDefinition(key);
+    if (definition.type === "address-list") {
+      const entries = parseAddressList(raw);
+      if (entries !== null && entries.length <= definition.maxEntries) settings[key] = entries;
+      continue;
+    }
+    const value = Number(raw);
     if (Number.isInteger(value) && value >= definition.min && value <= definition.max) settings[key] = value;
   }
-  return settings as Settings;
+  return settings as unknown as Settings;
 }
 
-export function parseSettingValue(key: string, raw: string): { key: SettingKey; value: number } {
+/** How a value is shown and stored: numbers as they are, lists as `a, b` (stored without spaces). */
+export function displayValue(value: SettingValue): number | string {
+  return typeof value === "number" ? value : value.join(", ");
+}
+
+export function storedValue(value: SettingValue): string {
+  return typeof value === "number" ? String(value) : value.join(",");
+}
+
+export function requireSettingKey(key: string): SettingKey {
   if (!isSettingKey(key)) {
     throw invalidArgument(`Unknown setting “${key.slice(0, 64)}”. Known settings: ${SETTINGS.map((s) => s.key).join(", ")}.`);
   }
+  return key;
+}
+
+export function parseSettingValue(name: string, raw: string): { key: SettingKey; value: SettingValue } {
+  const key = requireSettingKey(name);
   const definition = settingDefinition(key);
+  if (definition.type === "address-list") {
+    const entries: string[] = [];
+    for (const entry of splitList(raw)) {
+      const range = parseRange(entry);
+      if (range === null) throw invalidArgument(`Invalid value for “${key}”: “${entry.slice(0, 64)}” is not an IP address or CIDR range (such as 192.0.2.10 or 10.0.0.0/8).`);
+      entries.push(formatRange(range));
+    }
+    if (entries.length > definition.maxEntries) throw invalidArgument(`Invalid value for “${key}”: at most ${definition.maxEntries} entries.`);
+    return { key, value: [...new Set(entries)] };
+  }
   const trimmed = raw.trim();
   const value = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < definition.min || value > definition.max) {
@@ -150,4 +217,19 @@ export function parseSettingValue(key: string, raw: string): { key: SettingKey; 
     throw invalidArgument(`Invalid value for “${key}”: use ${range}.`);
   }
   return { key, value };
+}
+
+// Commas, spaces or new lines separate entries: people paste lists in every one of these forms.
+function splitList(raw: string): string[] {
+  return raw.split(/[\s,]+/).filter((entry) => entry !== "");
+}
+
+function parseAddressList(raw: string): string[] | null {
+  const entries: string[] = [];
+  for (const entry of splitList(raw)) {
+    const range = parseRange(entry);
+    if (range === null) return null;
+    entries.push(formatRange(range));
+  }
+  return entries;
 }

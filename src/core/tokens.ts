@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { isValidUsername, printable, type Account } from "./account.js";
+import { printable, type Account } from "./account.js";
 import type { AclSet } from "./acl.js";
 import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { generateApiToken, isTokenDigest, tokenDigest } from "./api-token.js";
@@ -11,6 +11,7 @@ import { KeyholdError, conflict, forbidden, invalidArgument, notFound } from "./
 import { newId } from "./ids.js";
 import { assertTokenName, tokenAclList, tokenExpiry, tokenWhitelist } from "./token-rules.js";
 import type { UsageRecorder } from "./usage.js";
+import { visibleAccount } from "./tenancy.js";
 import { tokenAcls } from "./verify.js";
 import { DuplicateRecordError, type AccountRecord, type ApiTokenRecord, type Store, type TokenOrigin } from "../store/store.js";
 
@@ -73,7 +74,7 @@ export class TokenService {
   ) {}
 
   async create(actor: Actor, ownerName: string, input: TokenCreateInput): Promise<CreatedToken> {
-    const owner = await this.ownerFor(actor, ownerName);
+    const owner = await this.issuerFor(actor, ownerName);
     if (owner.suspended) throw forbidden(`You cannot create an API token for the suspended account “${owner.username}”.`);
     assertTokenName(input.name);
     const now = this.clock.now();
@@ -126,7 +127,7 @@ export class TokenService {
   }
 
   async update(actor: Actor, ownerName: string, name: string, input: TokenUpdateInput): Promise<TokenView> {
-    const owner = await this.ownerFor(actor, ownerName);
+    const owner = await this.issuerFor(actor, ownerName);
     const now = this.clock.now();
     if (input.newName === undefined && input.acls === undefined && input.whitelistIps === undefined && input.expiresAt === undefined) {
       throw invalidArgument("Specify a new name, updated ACLs, or IPs.");
@@ -253,19 +254,26 @@ export class TokenService {
    * and resellers with `manage-api-tokens` over accounts they own, manage another account's.
    */
   private async ownerFor(actor: Actor, ownerName: string): Promise<AccountRecord> {
-    const owner = isValidUsername(ownerName) ? await this.store.getAccountByUsername(ownerName) : null;
-    if (owner === null) throw notFound(`The account “${printable(ownerName)}” does not exist.`);
+    // Before the look-up, so that a missing privilege answers alike for accounts that exist and not.
+    if (ownerName !== actor.username) requireAcl(actor, "manage-api-tokens");
+    const owner = await visibleAccount(this.store, actor, ownerName);
     if (owner.username === actor.username) {
       // Otherwise a token could lift its own whitelist and expiry, or mint an unbound sibling.
       if (!actsAsAccount(actor)) requireAcl(actor, "manage-api-tokens");
       return owner;
     }
-    requireAcl(actor, "manage-api-tokens");
     // As for the account itself: managing a reseller's tokens is acting as it, so the owner must
     // hold every privilege the reseller has.
-    if (!actor.acls.rootLevel && (owner.owner !== actor.username || !holdsAllPrivilegesOf(actor, owner))) {
-      throw forbidden(`You do not have access to the API tokens of “${owner.username}”.`);
-    }
+    if (!holdsAllPrivilegesOf(actor, owner)) throw forbidden(`You do not have access to the API tokens of “${owner.username}”: it has privileges you do not hold.`);
+    return owner;
+  }
+
+  /** Where a token is made or changed, as opposed to read or revoked. */
+  private async issuerFor(actor: Actor, ownerName: string): Promise<AccountRecord> {
+    const owner = await this.ownerFor(actor, ownerName);
+    // A cPanel user has no access to WHM, whose credentials these tokens are; its tokens (for the
+    // REST API and your own API) are issued by root or its reseller, with the limits they choose.
+    if (owner.role === "user" && owner.username === actor.username) throw forbidden(USER_MAY_NOT_ISSUE);
     return owner;
   }
 
@@ -273,6 +281,8 @@ export class TokenService {
     await this.changes.publish({ kind: "credentials", accountId: owner.id });
   }
 }
+
+export const USER_MAY_NOT_ISSUE = "This account has no access to WHM, so it cannot create or change API tokens; root or its reseller issues them.";
 
 /**
  * Full access is whatever the owner holds at request time, so only a caller holding all of that

@@ -18,6 +18,8 @@ export interface AuthenticateOptions {
    * that a browser says another site started: Keyhold's own APIs change things on GET too.
    */
   readonly refuseCrossSite?: boolean;
+  /** An API token or access hash passes an address block (see VerifyContext); only root's way out uses it. */
+  readonly tokensPassAddressBlock?: boolean;
 }
 
 // What browsers send in Sec-Fetch-Site for a request another site (or a sibling subdomain) made.
@@ -45,6 +47,7 @@ export async function authenticate(keyhold: Keyhold, request: FastifyRequest, op
   const outcome = await keyhold.verifier.verify(credential, {
     ip: options.ip ?? request.ip,
     ...(options.requiredAcls === undefined ? {} : { requiredAcls: options.requiredAcls }),
+    ...(options.tokensPassAddressBlock === true ? { tokensPassAddressBlock: true } : {}),
   });
   if (!outcome.valid) throw refusal(outcome, options.requiredAcls);
   request.identity = outcome.identity;
@@ -55,12 +58,19 @@ export async function authenticate(keyhold: Keyhold, request: FastifyRequest, op
 export function refusal(outcome: Exclude<VerifyOutcome, { valid: true }>, requiredAcls: readonly string[] = []): KeyholdError {
   if (outcome.code === "LOCKED_OUT") {
     const seconds = outcome.retryAfterSeconds ?? 60;
-    return new KeyholdError("RATE_LIMITED", `Too many failed logins: try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
+    if (outcome.busy === "server") return new KeyholdError("UNAVAILABLE", `The server is busy checking other passwords: try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
+    if (outcome.busy === "address") return new KeyholdError("RATE_LIMITED", `Too many password checks from this address at once: try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
+    return new KeyholdError(
+      "RATE_LIMITED",
+      `Too many failed logins: try again in ${seconds} seconds, or ask root to lift the block with “keyhold brute-force flush <address or user>” or in Tweak Settings → Brute-force blocks.`,
+      { retryAfterSeconds: seconds },
+    );
   }
   if (outcome.code === "ACL_DENIED") {
     return new KeyholdError("FORBIDDEN", `Permission denied: this needs the privilege(s) ${requiredAcls.map((acl) => `“${acl}”`).join(", ")}.`);
   }
-  return new KeyholdError("UNAUTHENTICATED", ACCESS_DENIED);
+  // A policy reason goes only to whoever presented the real credential: a guess learns nothing.
+  return new KeyholdError("UNAUTHENTICATED", outcome.reason ?? ACCESS_DENIED);
 }
 
 /** A credential the browser adds without the page's help: cached Basic, or any cookie. */

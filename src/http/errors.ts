@@ -60,6 +60,9 @@ export function toKeyholdError(error: unknown): KeyholdError {
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: KeyholdError): FastifyReply {
   const status = HTTP_STATUS[error.code];
   if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
+  // Refused before its body arrived (no credential, say): kept alive, Node would go on reading
+  // and discarding whatever the client trickles in until the request timeout.
+  if (request.raw.complete === false) reply.header("connection", "close");
   const family = apiFamilyOf(request);
   if (error.code === "UNAUTHENTICATED" && family === "whm") reply.header("www-authenticate", 'Basic realm="Keyhold WHM API"');
   reply.code(status);

@@ -1,7 +1,7 @@
 import proxy from "@fastify/http-proxy";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AccessRules } from "../core/access-rules.js";
-import { KeyholdError } from "../core/errors.js";
+import { canonicalPath, canonicalTarget, pathUnder, type AccessRules } from "../core/access-rules.js";
+import { invalidArgument, KeyholdError } from "../core/errors.js";
 import type { Keyhold } from "../core/keyhold.js";
 import { sendError } from "./errors.js";
 import { authorizeForUpstream } from "./forward-auth.js";
@@ -22,23 +22,29 @@ export interface GatewayOptions {
  * precedence over a mount at `/`.
  */
 export async function registerGateway(app: FastifyInstance, keyhold: Keyhold, options: GatewayOptions): Promise<void> {
-  const mount = options.mount === "/" ? "" : options.mount.replace(/\/$/, "");
-  const mountSegments = mount === "" ? 0 : mount.split("/").length - 1;
+  const mount = canonicalPath(options.mount);
+  const routePrefix = mount === "/" ? "/" : mount.replace(/\/$/, "");
   await app.register(proxy, {
     upstream: options.upstream,
-    prefix: mount === "" ? "/" : mount,
+    prefix: routePrefix,
     rewritePrefix: "/",
     websocket: true,
     config: { envelope: "rest" },
     async preHandler(request: FastifyRequest) {
-      // The path the upstream gets. The router matched the mount after decoding it, so the mount
-      // is its first segments, not its first characters: `/%61pp/admin` is `/admin` under `/app`.
-      const segments = (request.url.split("?")[0] ?? "/").split("/").slice(mountSegments + 1);
-      await authorizeForUpstream(keyhold, request, options.rules, { method: request.method, path: `/${segments.join("/")}`, ip: request.ip });
+      // One canonical path, matched against the rules and then forwarded as the very string
+      // matched: whatever the upstream's router makes of escapes or dots, it sees what was checked.
+      const { path, query } = canonicalTarget(request.url);
+      const upstreamPath = pathUnder(path, mount);
+      // The router matched the mount before dots were resolved: `/app/../admin` is not under it.
+      if (upstreamPath === null) throw invalidArgument(`The request path is not under ${routePrefix}.`);
+      await authorizeForUpstream(keyhold, request, options.rules, { method: request.method, path: upstreamPath, ip: request.ip });
+      // The proxy (HTTP and WebSocket alike) builds the upstream URL from this: the mount it
+      // strips, then the canonical rest, then the query string as sent.
+      request.raw.url = `${mount === "/" ? "" : routePrefix}${upstreamPath}${query}`;
     },
     replyOptions: {
       rewriteRequestHeaders(request, headers) {
-        return forwardedHeaders(headers, request.identity!);
+        return forwardedHeaders(headers, request.identity!, request.ip);
       },
       onError(reply: FastifyReply, { error }: { error: Error }) {
         // The cause (addresses, ports) goes to the log, not to the client.
@@ -48,7 +54,7 @@ export async function registerGateway(app: FastifyInstance, keyhold: Keyhold, op
     },
     wsClientOptions: {
       rewriteRequestHeaders(headers: Record<string, unknown>, request: FastifyRequest) {
-        return { ...headers, ...forwardedHeaders(request.headers, request.identity!) };
+        return { ...headers, ...forwardedHeaders(request.headers, request.identity!, request.ip) };
       },
     },
   } as Parameters<typeof proxy>[1]);

@@ -20,9 +20,11 @@ const CREDENTIAL_COOKIES = new Set([ACCESS_HASH_COOKIE, SESSION_COOKIE]);
 
 /**
  * The request headers an upstream receives: the client's credentials (Authorization and the
- * credential cookies) removed, forged identity headers removed, Keyhold's identity added.
+ * credential cookies) removed, forged identity headers removed, Keyhold's identity added, and
+ * the client's address as Keyhold determined it (the one its IP rules were checked against) in
+ * place of any X-Real-IP / X-Forwarded-For the client wrote itself.
  */
-export function forwardedHeaders(headers: IncomingHttpHeaders, identity: Identity): IncomingHttpHeaders {
+export function forwardedHeaders(headers: IncomingHttpHeaders, identity: Identity, clientIp: string): IncomingHttpHeaders {
   const forwarded: IncomingHttpHeaders = { ...headers };
   delete forwarded.authorization;
   delete forwarded["proxy-authorization"];
@@ -30,7 +32,7 @@ export function forwardedHeaders(headers: IncomingHttpHeaders, identity: Identit
   const cookie = typeof headers.cookie === "string" ? withoutCredentialCookies(headers.cookie) : "";
   if (cookie === "") delete forwarded.cookie;
   else forwarded.cookie = cookie;
-  return { ...forwarded, ...identityHeaders(identity) };
+  return { ...forwarded, "x-real-ip": clientIp, "x-forwarded-for": clientIp, ...identityHeaders(identity) };
 }
 
 function withoutCredentialCookies(cookie: string): string {

@@ -21,7 +21,7 @@ function field(body: Record<string, unknown> | undefined, name: string): string 
  * cookie. `login_only=1` answers JSON instead, as cpsrvd does for scripts.
  */
 export function registerLoginRoutes(app: FastifyInstance, keyhold: Keyhold): void {
-  app.post<LoginRoute>("/login", async function login(request, reply) {
+  app.post<LoginRoute>("/login", { onRequest: refuseCrossSiteLoginForm }, async function login(request, reply) {
     const username = field(request.body, "user");
     const password = field(request.body, "pass");
     rejectControlCharacters(username, "user");
@@ -58,6 +58,35 @@ export function registerLoginRoutes(app: FastifyInstance, keyhold: Keyhold): voi
       return { status: 1 };
     },
   });
+}
+
+// What browsers send in Sec-Fetch-Site for a request another site (or a sibling subdomain) made.
+const CROSS_SITE = new Set(["cross-site", "same-site"]);
+
+export const CROSS_SITE_LOGIN = "This login form was posted from another site, so it is refused. Log in from Keyhold's own page.";
+
+/**
+ * Login CSRF: another site must not be able to post its own credentials from the victim's
+ * browser and so log the victim into the attacker's session. A browser says where a form came
+ * from (Sec-Fetch-Site, Origin); scripts such as cPanel::PublicAPI send neither and pass.
+ * Checked from the headers alone, before the body is read.
+ */
+export function isCrossSiteLogin(request: FastifyRequest): boolean {
+  if (CROSS_SITE.has(String(request.headers["sec-fetch-site"]).toLowerCase())) return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true; // "null" (a sandboxed frame, a redirect chain) and anything unparseable.
+  }
+  return host === "" || host.toLowerCase() !== request.host.toLowerCase();
+}
+
+async function refuseCrossSiteLoginForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (!isCrossSiteLogin(request)) return undefined;
+  return reply.code(403).header("connection", "close").send({ status: 0, message: "cross_site", reason: CROSS_SITE_LOGIN });
 }
 
 function setSessionCookie(reply: FastifyReply, secret: string, secure: boolean): void {

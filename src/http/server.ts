@@ -3,11 +3,11 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Keyhold } from "../core/keyhold.js";
 import { KeyholdError } from "../core/errors.js";
 import { KEYHOLD_VERSION } from "../version.js";
-import type { HttpOptions } from "./context.js";
+import { timeoutsOf, type HttpOptions } from "./context.js";
 import { installErrorHandlers, sendError, toKeyholdError } from "./errors.js";
 import { parseFormBody } from "./forms.js";
 import { AccessRules } from "../core/access-rules.js";
-import { registerForwardAuth } from "./forward-auth.js";
+import { registerForwardAuth, trustedProxies } from "./forward-auth.js";
 import { registerGateway } from "./gateway.js";
 import { registerLoginRoutes } from "./login.js";
 import { registerRestApi } from "./rest/plugin.js";
@@ -26,9 +26,24 @@ export interface ServerParts {
 }
 
 export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: ServerParts = {}): FastifyInstance {
+  const timeouts = timeoutsOf(options);
+  // Node refuses a headers timeout longer than the request's.
+  const headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
+  const nodeServerOptions = {
+    headersTimeout,
+    requestTimeout: timeouts.requestMs,
+    // Node looks for overdue requests only this often (30 s by default), so a 10 s limit would
+    // otherwise hold up to 40 s.
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
   const serverOptions: FastifyServerOptions = {
     bodyLimit: options.bodyLimit,
-    trustProxy: options.trustProxy.length > 0 ? [...options.trustProxy] : false,
+    // Fastify's default of no request timeout lets a body trickled a byte at a time hold a socket forever.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.idleMs,
+    // The same test auth_request applies: only the proxies named, loopback included only when named.
+    trustProxy: options.trustProxy.length > 0 ? trustedProxies(options.trustProxy) : false,
     // Request lines are not logged: query strings can carry parameters such as a token to look up.
     logController: new LogController({ disableRequestLogging: true }),
     logger: {
@@ -49,7 +64,7 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
     },
   };
   const app = (
-    parts.https === undefined ? Fastify(serverOptions) : Fastify({ ...serverOptions, https: parts.https } as FastifyServerOptions)
+    parts.https === undefined ? Fastify({ ...serverOptions, http: nodeServerOptions } as FastifyServerOptions) : Fastify({ ...serverOptions, https: { ...nodeServerOptions, ...parts.https } } as FastifyServerOptions)
   ) as FastifyInstance;
 
   app.decorateRequest("identity", null);
@@ -62,6 +77,12 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
         throw new KeyholdError("INVALID_ARGUMENT", `The ${name.slice(0, 40)} header contains control characters.`);
       }
     }
+  });
+
+  // A fragment is never sent on the wire, and a target carrying one is read differently by
+  // routers (which stop at `#`) and URL builders (which drop what follows): refuse it outright.
+  app.addHook("onRequest", async function rejectFragmentInTarget(request) {
+    if (request.url.includes("#")) throw new KeyholdError("INVALID_ARGUMENT", "The request target contains “#”, which is never valid in a request: it is refused.");
   });
 
   installErrorHandlers(app);
@@ -77,6 +98,13 @@ export function buildServer(keyhold: Keyhold, options: HttpOptions, parts: Serve
       } catch (error) {
         done(error as Error, undefined);
       }
+    });
+    // Every answer here is about one credential, and many carry a secret (a new token, an access
+    // hash, a session's security token): no browser or proxy cache may keep one. Errors included,
+    // so the rule does not depend on remembering which route returns what.
+    scope.addHook("onSend", function noStore(_request, reply, payload, done) {
+      reply.header("cache-control", "no-store");
+      done(null, payload);
     });
     await registerRestApi(scope, keyhold, options);
     registerLoginRoutes(scope, keyhold);

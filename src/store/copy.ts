@@ -18,6 +18,7 @@ interface Snapshot {
   readonly tables: Readonly<Record<string, unknown[]>>;
   readonly audit: AuditRecord[];
   readonly settings: Map<string, string>;
+  readonly keyFingerprint: string | null;
 }
 
 const AUDIT_PAGE = 1000;
@@ -43,6 +44,7 @@ async function readAll(store: Store): Promise<Snapshot> {
     tables: { api_tokens: apiTokens, access_hashes: accessHashes, ip_access_hashes: await store.listIpAccessHashes() },
     audit,
     settings: await store.getSettings(),
+    keyFingerprint: await store.getKeyFingerprint(),
   };
 }
 
@@ -59,6 +61,7 @@ export async function fingerprintStore(store: Store): Promise<StoreFingerprint> 
     ...snapshot.tables,
     audit_log: snapshot.audit,
     settings: [...snapshot.settings].map(([key, value]) => ({ key, value })),
+    meta: snapshot.keyFingerprint === null ? [] : [{ key: "key_fingerprint", value: snapshot.keyFingerprint }],
   };
   return {
     counts: Object.fromEntries(Object.entries(tables).map(([name, records]) => [name, records.length])),
@@ -69,10 +72,12 @@ export async function fingerprintStore(store: Store): Promise<StoreFingerprint> 
 /**
  * Copies a whole store into another in one transaction, keeping every id (access hashes are
  * sealed to their account's id) and every time. Sessions are not copied: users log in again.
+ * The key fingerprint goes with the sealed secrets: the copy then accepts only the source's key
+ * file, which is the one that decrypts them.
  */
 export async function copyStore(from: Store, to: Store, options: CopyOptions = {}): Promise<void> {
   const existing = await to.counts();
-  const occupied = Object.values(existing).some((count) => count > 0) || (await to.getSettings()).size > 0;
+  const occupied = Object.values(existing).some((count) => count > 0) || (await to.getSettings()).size > 0 || (await to.getKeyFingerprint()) !== null;
   if (occupied && options.overwrite !== true) {
     throw new Error("The target store is not empty; pass --force to replace what it holds.");
   }
@@ -80,12 +85,16 @@ export async function copyStore(from: Store, to: Store, options: CopyOptions = {
   const tokens = snapshot.tables.api_tokens as Awaited<ReturnType<Store["listApiTokens"]>>;
   const accessHashes = snapshot.tables.access_hashes as NonNullable<Awaited<ReturnType<Store["getAccessHash"]>>>[];
   const ipAccessHashes = snapshot.tables.ip_access_hashes as Awaited<ReturnType<Store["listIpAccessHashes"]>>;
-  const total = snapshot.accounts.length + tokens.length + accessHashes.length + ipAccessHashes.length + snapshot.audit.length + snapshot.settings.size;
+  const total = snapshot.accounts.length + tokens.length + accessHashes.length + ipAccessHashes.length + snapshot.audit.length + snapshot.settings.size + (snapshot.keyFingerprint === null ? 0 : 1);
   let done = 0;
   const step = (): void => options.onProgress?.(++done, total);
 
   await to.transaction(async (tx) => {
     if (occupied) await tx.eraseAllData();
+    if (snapshot.keyFingerprint !== null) {
+      await tx.recordKeyFingerprint(snapshot.keyFingerprint);
+      step();
+    }
     for (const account of snapshot.accounts) {
       await tx.insertAccount({ ...account });
       await tx.updateAccount(account.id, { suspended: account.suspended, updatedAt: account.updatedAt });

@@ -20,6 +20,8 @@ import type {
 } from "./store.js";
 import { DuplicateRecordError } from "./store.js";
 
+const KEY_FINGERPRINT = "key_fingerprint";
+
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // SQLite (better-sqlite3) and PostgreSQL (SQLSTATE 23505) name the same failure differently.
@@ -346,6 +348,22 @@ export class KyselyStore implements Store {
     }
   }
 
+  async getKeyFingerprint(): Promise<string | null> {
+    const row = await this.db.selectFrom("meta").select("value").where("key", "=", KEY_FINGERPRINT).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  async recordKeyFingerprint(fingerprint: string): Promise<string> {
+    await this.db
+      .insertInto("meta")
+      .values({ key: KEY_FINGERPRINT, value: fingerprint })
+      .onConflict((oc) => oc.column("key").doNothing())
+      .execute();
+    const recorded = await this.getKeyFingerprint();
+    if (recorded === null) throw new Error("The key fingerprint was not recorded.");
+    return recorded;
+  }
+
   async counts(): Promise<StoreCounts> {
     const [accounts, resellers, apiTokens, accessHashes, ipAccessHashes] = await Promise.all([
       this.count("accounts"),
@@ -363,7 +381,7 @@ export class KyselyStore implements Store {
   }
 
   async eraseAllData(): Promise<void> {
-    for (const table of ["audit_log", "settings", "sessions", "ip_access_hashes", "api_tokens", "access_hashes", "accounts"] as const) {
+    for (const table of ["meta", "audit_log", "settings", "sessions", "ip_access_hashes", "api_tokens", "access_hashes", "accounts"] as const) {
       await this.db.deleteFrom(table).execute();
     }
   }

@@ -18,6 +18,17 @@ export function parsePostgresUrl(databaseUrl: string): PostgresConnection {
   return { url: url.toString(), schema };
 }
 
+/** The URL as it may be shown (logs, --verbose, errors): with its password replaced. */
+export function redactUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password !== "") url.password = "***";
+    return url.toString();
+  } catch {
+    return "(an unparsable database URL)";
+  }
+}
+
 export function createPostgresPool(connection: PostgresConnection, applicationName: string, size = 10): pg.Pool {
   const pool = new pg.Pool({
     connectionString: connection.url,

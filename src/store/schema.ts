@@ -7,6 +7,7 @@ export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
   audit_log: AuditLogTable;
+  meta: MetaTable;
 }
 
 // PostgreSQL returns BIGINT as a string; SQLite as a number.
@@ -86,4 +87,10 @@ export interface AuditLogTable {
   target: string;
   outcome: string;
   detail: string;
+}
+
+/** One row per fact about the store itself; `key_fingerprint` is the only one so far. */
+export interface MetaTable {
+  key: string;
+  value: string;
 }

@@ -47,8 +47,16 @@ export interface Store {
   /** Last-use times, coalesced by the caller; a record that no longer exists is skipped. */
   recordUsage(updates: readonly UsageUpdate[]): Promise<void>;
 
+  /** The fingerprint of the key file the store's secrets are sealed with (never the key); null until recorded. */
+  getKeyFingerprint(): Promise<string | null>;
+  /**
+   * Records the fingerprint unless one is recorded already, and returns the one the store holds
+   * afterwards: of two processes binding different keys at once, one wins and the other sees it.
+   */
+  recordKeyFingerprint(fingerprint: string): Promise<string>;
+
   counts(): Promise<StoreCounts>;
-  /** Empties every table; only `migrate-store --force` calls it, inside the copy's transaction. */
+  /** Empties every table, the key fingerprint included; only `migrate-store --force` calls it, inside the copy's transaction. */
   eraseAllData(): Promise<void>;
   /** Runs `work` atomically: every write through the given store commits together or not at all. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;

@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { Presets, SingleBar } from "cli-progress";
-import { existsSync } from "node:fs";
 import { copyStore, fingerprintStore } from "../../store/copy.js";
-import { isPostgresUrl, openStoreAt, sqlitePath } from "../../store/open.js";
+import { describeStore, openStoreAt } from "../../store/open.js";
+import { verboseLine } from "../context.js";
 
 interface MigrateFlags {
   from: string;
@@ -17,8 +17,9 @@ export function migrateStoreCommand(): Command {
     .requiredOption("--to <location>", "target: postgres://… (optionally ?schema=name), or an SQLite path")
     .option("--force", "replace what a non-empty target holds")
     .action(async (flags: MigrateFlags) => {
-      if (!isPostgresUrl(flags.from) && !existsSync(sqlitePath(flags.from))) throw new Error(`No SQLite store at ${sqlitePath(flags.from)}.`);
-      const from = await openStoreAt(flags.from);
+      verboseLine(`store ${describeStore(flags.from, ".")} copied to ${describeStore(flags.to, ".")}`);
+      // The source must exist; the target is the one store this command exists to create.
+      const from = await openStoreAt(flags.from, { create: false });
       try {
         const to = await openStoreAt(flags.to);
         try {

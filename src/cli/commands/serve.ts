@@ -30,7 +30,8 @@ export function serveCommand(): Command {
       const rules = config.authRulesFile === undefined ? AccessRules.none() : AccessRules.fromFile(config.authRulesFile);
       const keyhold = await openKeyhold(
         { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile ?? join(config.dataDir, "keyhold.key") },
-        { redisUrl: config.redisUrl },
+        // The one command that creates a store (and its key file) on first start.
+        { redisUrl: config.redisUrl, create: true },
       );
 
       const envPassword = process.env.KEYHOLD_ROOT_PASSWORD;

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { CLI_ACTOR } from "../../core/actor.js";
-import { SETTINGS, parseSettingValue, type SettingKey } from "../../core/settings.js";
+import { SETTINGS, displayValue, parseSettingValue, requireSettingKey } from "../../core/settings.js";
 import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
 import { printJson, printRows } from "../output.js";
 
@@ -14,23 +14,25 @@ export function settingsCommand(): Command {
       await withKeyhold(flags, async (keyhold) => {
         const current = keyhold.settings.get();
         if (key !== undefined) {
-          const { key: known } = parseSettingValue(key, "0");
-          if (flags.json === true) printJson({ key: known, value: current[known] });
-          else process.stdout.write(`${current[known]}\n`);
+          const known = requireSettingKey(key);
+          if (flags.json === true) printJson({ key: known, value: displayValue(current[known]) });
+          else process.stdout.write(`${displayValue(current[known])}\n`);
           return;
         }
-        const rows = SETTINGS.map((setting) => ({ key: setting.key, value: current[setting.key as SettingKey], default: setting.default, label: setting.label }));
+        const rows = SETTINGS.map((setting) => ({ key: setting.key, value: displayValue(current[setting.key]), default: setting.default, label: setting.label }));
         printRows(rows, ["key", "value", "default", "label"], flags.json === true);
       });
     });
 
   withStoreOptions(command.command("set <key> <value>"))
-    .description("change a setting")
+    .description("change a setting; a list (trusted_ips) is given whole, comma-separated, and \"\" empties it")
     .action(async (key: string, value: string, flags: StoreFlags) => {
       await withKeyhold(flags, async (keyhold) => {
-        const updated = await keyhold.settings.set(CLI_ACTOR, key, value);
-        process.stdout.write(`${key} = ${updated[key as SettingKey]}\n`);
+        const { key: known } = parseSettingValue(key, value);
+        const updated = await keyhold.settings.set(CLI_ACTOR, known, value);
+        process.stdout.write(`${known} = ${displayValue(updated[known])}\n`);
       });
     });
   return command;
 }
+

@@ -9,6 +9,7 @@ import type { RestApp, RestContext } from "./app.js";
 import { renderApiReference } from "./docs.js";
 import { registerAccessHashRoutes } from "./routes/access-hashes.js";
 import { registerAclRoutes } from "./routes/acls.js";
+import { registerBruteForceRoutes } from "./routes/brute-force.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerConvertRoutes } from "./routes/convert.js";
 import { registerSessionRoutes } from "./routes/session.js";
@@ -20,6 +21,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Reachable without credentials. */
     public?: boolean;
+    /** An API token passes an address block here (root's way out of one: the brute-force flush). */
+    tokensPassAddressBlock?: boolean;
   }
 }
 
@@ -74,9 +77,15 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
         for (const method of [route.method].flat()) methods.add(method);
         methodsByUrl.set(route.url, methods);
       });
-      api.addHook("preHandler", async function requireCredential(request) {
+      // onRequest, not preHandler: the credential is in the headers, so a request without one is
+      // refused before its body is read (a body trickled in would otherwise hold the socket).
+      api.addHook("onRequest", async function requireCredential(request) {
         if (request.routeOptions.config.public === true) return;
-        await authenticate(keyhold, request, { securityToken: sessionToken(request), refuseCrossSite: true });
+        await authenticate(keyhold, request, {
+          securityToken: sessionToken(request),
+          refuseCrossSite: true,
+          ...(request.routeOptions.config.tokensPassAddressBlock === true ? { tokensPassAddressBlock: true } : {}),
+        });
       });
 
       api.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -88,6 +97,7 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
       registerAclRoutes(api);
       registerConvertRoutes(api, context);
       registerVerifyRoute(api, context);
+      registerBruteForceRoutes(api, context);
 
       // A known path with a method it does not serve is 405, not 404.
       for (const [url, methods] of [...methodsByUrl]) {

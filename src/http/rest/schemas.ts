@@ -115,7 +115,14 @@ export const TokenUpdate = Type.Object({
 
 export const UserQuery = Type.Object({ user: Type.Optional(Type.String()) });
 
-export const Setting = Type.Object({ key: Type.String(), value: Type.Integer(), default: Type.Integer(), label: Type.String(), help: Type.String() });
+export const Setting = Type.Object({
+  key: Type.String(),
+  type: Type.Union([Type.Literal("binary"), Type.Literal("number"), Type.Literal("address-list")], { description: "address-list: addresses and CIDR ranges, comma-separated" }),
+  value: Type.Union([Type.Integer(), Type.String()]),
+  default: Type.Union([Type.Integer(), Type.String()]),
+  label: Type.String(),
+  help: Type.String(),
+});
 
 export const AuditEntry = Type.Object({
   id: Type.String(),
@@ -143,11 +150,12 @@ export const SystemStatus = Type.Object({
   version: Type.String(),
   uptime_seconds: Type.Integer(),
   store: Type.String(),
-  count_accounts: Type.Integer(),
-  count_resellers: Type.Integer(),
-  count_tokens: Type.Integer(),
-  count_access_hashes: Type.Integer(),
-  count_remote_access_keys: Type.Integer(),
+  // Store-wide, so only for root level.
+  count_accounts: Type.Optional(Type.Integer({ description: "Root level only" })),
+  count_resellers: Type.Optional(Type.Integer({ description: "Root level only" })),
+  count_tokens: Type.Optional(Type.Integer({ description: "Root level only" })),
+  count_access_hashes: Type.Optional(Type.Integer({ description: "Root level only" })),
+  count_remote_access_keys: Type.Optional(Type.Integer({ description: "Root level only" })),
 });
 
 export const SessionLogin = Type.Object({ user: Type.String({ minLength: 1 }), pass: Type.String({ minLength: 1 }) });

@@ -16,15 +16,27 @@ interface WhmRoute {
 // WHM, HTTP 200 with `metadata.result` 0 and the reason.
 const HTTP_LEVEL_CODES = new Set(["UNAUTHENTICATED", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"]);
 
+// cpsrvd's answer to a cPanel account at WHM's door, on every way in (password, token, session).
+const NO_WHM_ACCESS = "This account has no access to WHM.";
+
 /** WHM API 1 at `/json-api/<fn>`, and under a session's `/cpsess…/` prefix. */
 export function registerWhmRoutes(app: FastifyInstance, keyhold: Keyhold, options: HttpOptions): void {
-  async function handle(request: FastifyRequest<WhmRoute>, reply: FastifyReply): Promise<WhmEnvelope> {
-    const command = request.params.fn;
+  /**
+   * Every WHM credential is in the headers, so it is checked before the body is read: a caller
+   * without one is refused at once instead of being let to trickle a body in.
+   */
+  async function authenticateWhm(request: FastifyRequest<WhmRoute>): Promise<void> {
     const securityToken = request.params.security ?? null;
     if (securityToken !== null && !/^cpsess\d{10}$/.test(securityToken)) {
       throw new KeyholdError("NOT_FOUND", `No such path: ${printable(request.url.split("?")[0] ?? "")}`);
     }
     const identity = await authenticate(keyhold, request, { securityToken, refuseCrossSite: true });
+    if (identity.account.role === "user") throw new KeyholdError("FORBIDDEN", NO_WHM_ACCESS);
+  }
+
+  async function handle(request: FastifyRequest<WhmRoute>, reply: FastifyReply): Promise<WhmEnvelope> {
+    const command = request.params.fn;
+    const identity = request.identity!;
     const fn = WHM_FUNCTIONS.get(command);
     if (fn === undefined) return whmFailure(printable(command), unknownApp(printable(command)));
     try {
@@ -45,6 +57,6 @@ export function registerWhmRoutes(app: FastifyInstance, keyhold: Keyhold, option
   }
 
   for (const url of ["/json-api/:fn", "/:security/json-api/:fn"]) {
-    app.route<WhmRoute>({ method: ["GET", "POST"], url, handler: handle });
+    app.route<WhmRoute>({ method: ["GET", "POST"], url, onRequest: authenticateWhm, handler: handle });
   }
 }

@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import { initial } from "./001_initial.js";
 import { ipAccessHashes } from "./002_ip_access_hashes.js";
+import { meta } from "./003_meta.js";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": initial,
   "002_ip_access_hashes": ipAccessHashes,
+  "003_meta": meta,
 };
 
 const provider: MigrationProvider = {
@@ -15,8 +17,9 @@ const provider: MigrationProvider = {
 };
 
 /**
- * Brings the schema up to date. Kysely's migrator takes a lock (a table lock on SQLite, an
- * advisory lock on PostgreSQL), so instances starting together apply each migration once.
+ * Brings the schema up to date. On PostgreSQL Kysely's migrator takes an advisory lock; on
+ * SQLite it takes none, and sqlite.ts holds the write lock around this call. Either way instances
+ * starting together apply each migration once.
  */
 export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<void> {
   const migrator = new Migrator({

@@ -1,6 +1,7 @@
 import { KeyholdError } from "../../../core/errors.js";
 import { SESSION_TTL_MS } from "../../../core/sessions.js";
 import { refusal } from "../../authenticate.js";
+import { CROSS_SITE_LOGIN, isCrossSiteLogin } from "../../login.js";
 import { SESSION_COOKIE, rejectControlCharacters } from "../../credentials.js";
 import type { RestApp, RestContext } from "../app.js";
 import { success } from "../present.js";
@@ -14,6 +15,9 @@ const tags = ["Session"];
 export function registerSessionRoutes(app: RestApp, { keyhold }: RestContext): void {
   app.post("/session", {
     config: { public: true },
+    async onRequest(request) {
+      if (isCrossSiteLogin(request)) throw new KeyholdError("FORBIDDEN", CROSS_SITE_LOGIN);
+    },
     schema: { tags, summary: "Log in with a password", body: SessionLogin, response: { 201: Success(SessionInfo), ...errorResponses } },
     handler: async (request, reply) => {
       rejectControlCharacters(request.body.user, "user");

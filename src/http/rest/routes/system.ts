@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { readAuditLog } from "../../../core/audit.js";
-import { SETTINGS, type SettingKey } from "../../../core/settings.js";
+import { SETTINGS, displayValue } from "../../../core/settings.js";
 import { KEYHOLD_VERSION } from "../../../version.js";
 import { actorOf } from "../../context.js";
 import type { RestApp, RestContext } from "../app.js";
@@ -8,18 +8,23 @@ import { success } from "../present.js";
 import { AuditEntry, AuditQuery, Setting, Success, SystemStatus } from "../schemas.js";
 import { errorResponses } from "./common.js";
 
-const PUBLIC_SETTING: SettingKey = "allow_deprecated_accesshash";
+const PUBLIC_SETTING = "allow_deprecated_accesshash";
 
 export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestContext): void {
   app.get("/system/status", {
-    schema: { tags: ["System"], summary: "Counts, version, uptime and store health", response: { 200: Success(SystemStatus), ...errorResponses } },
-    handler: async () => {
+    schema: {
+      tags: ["System"],
+      summary: "Version, uptime and store health (any credential); the store-wide counts only for root level (`all`)",
+      response: { 200: Success(SystemStatus), ...errorResponses },
+    },
+    handler: async (request) => {
+      const health = { status: "ok", version: KEYHOLD_VERSION, uptime_seconds: Math.floor((Date.now() - startedAt) / 1000), store: "ok" };
+      // The counts are about every tenant: a reseller, or a root token narrowed to a few
+      // privileges, has no business knowing how many accounts and keys the others hold.
+      if (!actorOf(request).acls.rootLevel) return success(health);
       const counts = await keyhold.store.counts();
       return success({
-        status: "ok",
-        version: KEYHOLD_VERSION,
-        uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
-        store: "ok",
+        ...health,
         count_accounts: counts.accounts,
         count_resellers: counts.resellers,
         count_tokens: counts.apiTokens,
@@ -31,7 +36,7 @@ export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestC
 
   function settingsList() {
     const current = keyhold.settings.get();
-    return SETTINGS.map((setting) => ({ key: setting.key, value: current[setting.key as SettingKey], default: setting.default, label: setting.label, help: setting.help }));
+    return SETTINGS.map((setting) => ({ key: setting.key, type: setting.type, value: displayValue(current[setting.key]), default: setting.default, label: setting.label, help: setting.help }));
   }
 
   app.get("/settings", {
@@ -63,10 +68,16 @@ export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestC
   });
 
   app.get("/audit", {
-    schema: { tags: ["Audit"], summary: "The audit log, newest first (root: all; others: their own actions)", querystring: AuditQuery, response: { 200: Success(Type.Array(AuditEntry)), ...errorResponses } },
+    schema: {
+      tags: ["Audit"],
+      summary:
+        "The audit log, newest first. Root level (`all`): every entry; anyone else: its own actions, and only with a credential holding every privilege of its account (a narrowed token gets 403)",
+      querystring: AuditQuery,
+      response: { 200: Success(Type.Array(AuditEntry)), ...errorResponses },
+    },
     handler: async (request) => {
       const { limit, ...filter } = request.query;
-      const entries = await readAuditLog(keyhold.store, actorOf(request), { ...filter, limit: limit ?? 100 });
+      const entries = await readAuditLog(keyhold.store, actorOf(request), request.identity!.account, { ...filter, limit: limit ?? 100 });
       return success(entries.map((entry) => ({ ...entry, detail: { ...entry.detail } })));
     },
   });

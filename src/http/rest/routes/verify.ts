@@ -4,6 +4,7 @@ import { requireAcl } from "../../../core/actor.js";
 import { KeyholdError, invalidArgument } from "../../../core/errors.js";
 import { parseAddress } from "../../../core/ip.js";
 import type { PresentedCredential, VerifyOutcome } from "../../../core/verify.js";
+import { refusal } from "../../authenticate.js";
 import { actorOf } from "../../context.js";
 import { parseAuthorization, rejectControlCharacters } from "../../credentials.js";
 import type { RestApp, RestContext } from "../app.js";
@@ -34,6 +35,7 @@ const VerifyResult = Type.Object({
   acls: Type.Optional(Type.Array(Type.String())),
   credential: Type.Optional(Type.Object({ kind: Type.String(), id: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) })),
   retry_after: Type.Optional(Type.Integer({ description: "Seconds until a locked-out client may try again" })),
+  reason: Type.Optional(Type.String({ description: "Why a real credential was refused by policy (expired, access hashes disabled); absent for a credential that matches nothing" })),
 });
 
 /** The credential in what the client sent; null when it is malformed (an answer, not an error). */
@@ -55,7 +57,14 @@ function presented(body: { authorization?: string | undefined; access_hash?: str
 }
 
 function present(outcome: VerifyOutcome) {
-  if (!outcome.valid) return { valid: false, code: outcome.code, ...(outcome.retryAfterSeconds === undefined ? {} : { retry_after: outcome.retryAfterSeconds }) };
+  if (!outcome.valid) {
+    return {
+      valid: false,
+      code: outcome.code,
+      ...(outcome.retryAfterSeconds === undefined ? {} : { retry_after: outcome.retryAfterSeconds }),
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    };
+  }
   const { account, acls, credential } = outcome.identity;
   return { valid: true, code: outcome.code, user: account.username, role: account.role, acls: acls.list(), credential: { kind: credential.kind, id: credential.id, name: credential.name } };
 }
@@ -63,6 +72,8 @@ function present(outcome: VerifyOutcome) {
 /**
  * `POST /api/v1/verify`: another application asks whether a credential its client sent is good,
  * with the same rules as Keyhold's own routes. An invalid credential is an answer, not an error.
+ * Failures count against the caller and the client address together (and against the caller as
+ * a whole), never against the address itself: the address is only the caller's word.
  */
 export function registerVerifyRoute(app: RestApp, { keyhold }: RestContext): void {
   app.post("/verify", {
@@ -73,12 +84,15 @@ export function registerVerifyRoute(app: RestApp, { keyhold }: RestContext): voi
       response: { 200: Success(VerifyResult), ...errorResponses },
     },
     handler: async (request) => {
-      requireAcl(actorOf(request), VERIFY_ACL);
+      const caller = actorOf(request);
+      requireAcl(caller, VERIFY_ACL);
       const ip = request.body.ip.trim();
       if (parseAddress(ip) === null) throw invalidArgument(`“${ip.slice(0, 64)}” is not an IP address.`);
       const credential = presented(request.body);
       if (credential === null) return success(present({ valid: false, code: "NOT_FOUND" }));
-      const outcome = await keyhold.verifier.verify(credential, { ip, ...(request.body.acls === undefined ? {} : { requiredAcls: request.body.acls }) });
+      const outcome = await keyhold.verifier.verify(credential, { ip, caller: caller.username, ...(request.body.acls === undefined ? {} : { requiredAcls: request.body.acls }) });
+      // Password checks at their limit say nothing about the credential: the caller should retry.
+      if (!outcome.valid && outcome.busy !== undefined) throw refusal(outcome);
       return success(present(outcome));
     },
   });

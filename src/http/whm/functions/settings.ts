@@ -1,5 +1,5 @@
 import { requireRootLevel } from "../../../core/actor.js";
-import { isSettingKey } from "../../../core/settings.js";
+import { displayValue, isSettingKey } from "../../../core/settings.js";
 import { invalidArgument } from "../../../core/errors.js";
 import type { WhmFunction } from "../function.js";
 
@@ -9,7 +9,7 @@ export const getTweaksetting: WhmFunction = {
     requireRootLevel(actor);
     const key = params.require("key");
     if (!isSettingKey(key)) throw invalidArgument(`Unknown tweak setting “${key.slice(0, 64)}”.`);
-    return { data: { tweaksetting: { key, value: keyhold.settings.get()[key] } } };
+    return { data: { tweaksetting: { key, value: displayValue(keyhold.settings.get()[key]) } } };
   },
 };
 
