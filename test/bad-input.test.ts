@@ -34,11 +34,11 @@ function expectNo500(response: LightMyRequestResponse, label: string): void {
 }
 
 async function accountCount(): Promise<number> {
-  return (await t.keyhold.store.listAccounts()).length;
+  return (await t.store.listAccounts()).length;
 }
 
 async function auditCount(action: string): Promise<number> {
-  return (await t.keyhold.store.listAudit({ limit: 1000, action })).length;
+  return (await t.keyhold.audit.list({ limit: 1000, action })).length;
 }
 
 const CREATE = { "api.version": "1", username: "alice", password: "alice-password-1", domain: "alice.example.com" };
@@ -89,7 +89,7 @@ describe("malformed bodies", () => {
       expect(body.metadata.reason, payload).toMatch(/JSON/);
       expect(body.metadata.command).toBe("createacct");
     }
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 
   it("an empty body typed as JSON is 400", async () => {
@@ -283,7 +283,7 @@ describe("no half-written records", () => {
     expect(domainClash.body.metadata.result).toBe(0);
     expect(await accountCount()).toBe(accounts);
     expect(await auditCount("account.create")).toBe(created);
-    expect(await t.keyhold.store.getAccountByUsername("bob")).toBeNull();
+    expect(await t.store.getAccountByUsername("bob")).toBeNull();
   });
 
   // A token, not root's password: concurrent password checks from one address are limited on purpose.
@@ -331,7 +331,7 @@ describe("no half-written records", () => {
     expect(result.body.metadata.result).toBe(0);
     expect(result.response.body).not.toContain("simulated disk failure");
     expect(await accountCount()).toBe(before);
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
 
     vi.restoreAllMocks();
     expect((await t.whm("createacct", CREATE)).body.metadata.result).toBe(1);
@@ -350,16 +350,16 @@ describe("no half-written records", () => {
     const result = await t.whm("removeacct", { user: "alice" });
     expect(result.status).toBe(500);
     vi.restoreAllMocks();
-    const alice = await t.keyhold.store.getAccountByUsername("alice");
+    const alice = await t.store.getAccountByUsername("alice");
     expect(alice).not.toBeNull();
-    expect(await t.keyhold.store.listApiTokens(alice!.id)).toHaveLength(1);
+    expect(await t.store.listApiTokens(alice!.id)).toHaveLength(1);
     expect((await t.whm("version", {}, { whm: ["alice", plaintext] })).status).toBe(200);
   });
 
   it("refused calls write no audit entries and change no records", async () => {
     t = await createTestApp({ settings: { allow_deprecated_accesshash: "1" } });
-    const rootId = (await t.keyhold.store.getAccountByUsername("root"))!.id;
-    const auditBefore = (await t.keyhold.store.listAudit({ limit: 1000 })).length;
+    const rootId = (await t.store.getAccountByUsername("root"))!.id;
+    const auditBefore = (await t.keyhold.audit.list({ limit: 1000 })).length;
 
     expect((await t.whm("set_tweaksetting", { key: "max_failures_byip", value: "zero" })).body.metadata.result).toBe(0);
     expect((await t.whm("accesshash", { generate: "1" }, ROOT, "203.0.113.7")).body.metadata.result).toBe(0);
@@ -367,18 +367,18 @@ describe("no half-written records", () => {
     expect((await t.whm("removeacct", { user: "root" })).body.metadata.result).toBe(0);
     expect((await t.whm("suspendacct", { user: "root" })).body.metadata.result).toBe(0);
 
-    expect((await t.keyhold.store.listAudit({ limit: 1000 })).length).toBe(auditBefore);
-    expect(await t.keyhold.store.getAccessHash(rootId)).toBeNull();
+    expect((await t.keyhold.audit.list({ limit: 1000 })).length).toBe(auditBefore);
+    expect(await t.store.getAccessHash(rootId)).toBeNull();
     expect(t.keyhold.settings.get().max_failures_byip).toBe(5);
-    expect((await t.keyhold.store.getAccountByUsername("root"))?.suspended).toBe(false);
+    expect((await t.store.getAccountByUsername("root"))?.suspended).toBe(false);
   });
 
   it("a request cut off by the body limit or a parse error writes nothing", async () => {
     t = await createTestApp({ http: { bodyLimit: 1024 } });
-    const auditBefore = (await t.keyhold.store.listAudit({ limit: 1000 })).length;
+    const auditBefore = (await t.keyhold.audit.list({ limit: 1000 })).length;
     await t.app.inject({ method: "POST", url: "/json-api/createacct", headers: { "content-type": "application/json", ...AUTH }, payload: JSON.stringify({ ...CREATE, pad: "x".repeat(2000) }) });
     await t.app.inject({ method: "POST", url: "/json-api/createacct", headers: { "content-type": "application/json", ...AUTH }, payload: `${JSON.stringify(CREATE).slice(0, -1)},` });
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
-    expect((await t.keyhold.store.listAudit({ limit: 1000 })).length).toBe(auditBefore);
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
+    expect((await t.keyhold.audit.list({ limit: 1000 })).length).toBe(auditBefore);
   });
 });

@@ -224,7 +224,7 @@ describe("per-account locking: 15 failures for one account", () => {
     t = await createTestApp();
     for (let i = 0; i < 15; i++) expect((await version(basic("ghost", WRONG), `203.0.113.${i + 1}`)).status).toBe(401);
     expectLockedWhm(await version(basic("ghost", WRONG), "203.0.113.100"));
-    expect(await t.keyhold.store.getAccountByUsername("ghost")).toBeNull();
+    expect(await t.store.getAccountByUsername("ghost")).toBeNull();
     expect((await version(ROOT, "203.0.113.100")).status).toBe(200);
   });
 });
@@ -327,7 +327,7 @@ describe("the audit log", () => {
     await login("root", "Secret-Guess-Two", BYSTANDER);
     await version(basic("ghost", "Secret-Guess-Three"), BYSTANDER);
 
-    const entries = (await t.keyhold.store.listAudit({ limit: 100 })).filter((entry) => entry.action === "login.failure");
+    const entries = (await t.keyhold.audit.list({ limit: 100 })).filter((entry) => entry.action === "login.failure");
     expect(entries).toHaveLength(4);
     for (const entry of entries) {
       expect(entry.at).toBe(t.clock.now());
@@ -339,7 +339,7 @@ describe("the audit log", () => {
     expect(entries.some((entry) => entry.detail.scheme === "whm")).toBe(true);
     expect(entries.filter((entry) => entry.detail.scheme === "password")).toHaveLength(3);
 
-    const text = JSON.stringify(await t.keyhold.store.listAudit({ limit: 100 }));
+    const text = JSON.stringify(await t.keyhold.audit.list({ limit: 100 }));
     for (const secret of ["Secret-Guess-One", "Secret-Guess-Two", "Secret-Guess-Three", wrongToken, token, ROOT_PASSWORD]) {
       expect(text, secret).not.toContain(secret);
     }
@@ -348,14 +348,14 @@ describe("the audit log", () => {
   it("does not record a successful login as a failure", async () => {
     t = await createTestApp();
     expect((await version(ROOT, ATTACKER)).status).toBe(200);
-    expect(await t.keyhold.store.listAudit({ limit: 100, action: "login.failure" })).toEqual([]);
+    expect(await t.keyhold.audit.list({ limit: 100, action: "login.failure" })).toEqual([]);
   });
 
   it("records a user name with control characters without storing them raw", async () => {
     t = await createTestApp();
     const response = await version({ header: `Basic ${Buffer.from(`evil${"\u001b"}[31m:password`).toString("base64")}` }, ATTACKER);
     expect(response.status).toBe(400);
-    const text = JSON.stringify(await t.keyhold.store.listAudit({ limit: 100 }));
+    const text = JSON.stringify(await t.keyhold.audit.list({ limit: 100 }));
     expect(text).not.toContain("\\u001b");
   });
 });

@@ -164,7 +164,7 @@ describe("401 in the REST envelope", () => {
   it("a failure is in the audit log under the client's address from X-Real-IP", async () => {
     await start();
     expectRefused(await authRequest({ ...whm("root", "NOT-A-TOKEN"), "x-real-ip": "192.0.2.44" }), 401);
-    const [entry] = await app().keyhold.store.listAudit({ action: "login.failure", limit: 10 });
+    const [entry] = await app().keyhold.audit.list({ action: "login.failure", limit: 10 });
     expect(entry).toMatchObject({ ip: "192.0.2.44", outcome: "failure", detail: { scheme: "whm", code: "BAD_TOKEN" } });
     expect(JSON.stringify(entry)).not.toContain("NOT-A-TOKEN");
   });
@@ -199,7 +199,7 @@ describe("the client's address", () => {
     // Even a credential that is good from anywhere is not answered for such a peer.
     expectRefused(await authRequest(whm("root", open), peer), 403, open);
     // Refusing the peer is not a failed login of the client it named.
-    expect(await app().keyhold.store.listAudit({ action: "login.failure", limit: 10 })).toEqual([]);
+    expect(await app().keyhold.audit.list({ action: "login.failure", limit: 10 })).toEqual([]);
   });
 
   it("with --trust-proxy naming the peer, its X-Real-IP is believed", async () => {

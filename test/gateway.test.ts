@@ -318,6 +318,7 @@ describe("bodies and responses stream through unchanged", () => {
     expect(created.body.equals(payload)).toBe(true);
 
     const missing = await send(gateway, "/app/missing", { headers: whm(secret) });
+    expect(missing.headers["connection"]).not.toBe("keep-alive");
     expect(missing.status).toBe(404);
     expect(missing.body.toString()).toBe("not here");
     expect(missing.headers["x-upstream"]).toBe("yes");
@@ -454,5 +455,23 @@ describe("a gateway mounted at /", () => {
     expect(forwarded.json().url).toBe("/orders/1?y=2");
     expect((await send(gateway, "/", { headers: whm(secret) })).json().url).toBe("/");
     expect(upstream.seen.map((seen) => seen.headers["x-keyhold-user"])).toEqual(["root", "root"]);
+  });
+});
+
+describe("connection headers are the gateway's own, not the upstream's", () => {
+  it("a client's Connection: close is honoured although the upstream keeps its connection alive", async () => {
+    const upstream = await startUpstream();
+    upstream.respond = (_seen, response) => {
+      response.writeHead(200, { connection: "keep-alive, x-upstream-hop", "keep-alive": "timeout=600", "x-upstream-hop": "1", "x-end-to-end": "yes" });
+      response.end("ok");
+    };
+    const gateway = await startGateway(upstream.url);
+    const secret = await token(gateway, "client");
+    const reply = await send(gateway, "/app/x", { headers: { ...whm(secret), connection: "close" } });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["connection"]).toBe("close");
+    expect(reply.headers["keep-alive"]).toBeUndefined();
+    expect(reply.headers["x-upstream-hop"]).toBeUndefined();
+    expect(reply.headers["x-end-to-end"]).toBe("yes");
   });
 });

@@ -7,6 +7,7 @@ import type { Clock } from "../src/core/clock.js";
 import { buildServer } from "../src/http/server.js";
 import type { HttpOptions } from "../src/http/context.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
+import type { Store } from "../src/core/storage/store.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
 
 export const ROOT_PASSWORD = "root-password-1";
@@ -32,6 +33,8 @@ export class ManualClock implements Clock {
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly keyhold: Keyhold;
+  /** The store under `keyhold`, for tests that check what was (or was not) written. */
+  readonly store: Store;
   readonly clock: ManualClock;
   /** Calls a WHM API 1 function in process and returns the parsed body and status. */
   whm(fn: string, params?: Record<string, string | string[]>, auth?: Auth, remoteAddress?: string): Promise<WhmResult>;
@@ -82,6 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return {
     app,
     keyhold,
+    store,
     clock,
     async whm(fn, params = {}, auth = ROOT, remoteAddress = "127.0.0.1") {
       const response = await app.inject({

@@ -31,11 +31,11 @@ describe("import-cpanel", () => {
     expect(outcomeOf(report, "setting allow_deprecated_accesshash")).toMatchObject({ outcome: "set" });
     expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(1);
 
-    const bob = await t.keyhold.store.getAccountByUsername("bob");
+    const bob = await t.store.getAccountByUsername("bob");
     expect(bob).toMatchObject({ role: "reseller", hasPassword: false, acls: ["create-acct", "list-accts", "manage-api-tokens"] });
-    expect((await t.keyhold.store.getAccountByUsername("carol"))?.acls).toEqual(["all"]);
+    expect((await t.store.getAccountByUsername("carol"))?.acls).toEqual(["all"]);
 
-    const billing = await t.keyhold.store.getApiTokenByName((await t.keyhold.store.getAccountByUsername("root"))!.id, "billing");
+    const billing = await t.store.getApiTokenByName((await t.store.getAccountByUsername("root"))!.id, "billing");
     expect(billing).toMatchObject({
       digest: sha512(CPANEL_TOKENS.rootBilling),
       acls: ["create-acct", "list-accts"],
@@ -74,8 +74,8 @@ describe("import-cpanel", () => {
     expect(second.filter((line) => line.outcome === "created" || line.outcome === "imported")).toEqual([]);
     expect(outcomeOf(second, "token bob/dns")?.detail).toContain("dns-renamed");
     expect(outcomeOf(second, "access hash root")?.detail).toBe("already imported");
-    const bob = await t.keyhold.store.getAccountByUsername("bob");
-    expect((await t.keyhold.store.listApiTokens(bob!.id)).map((token) => token.name)).toEqual(["dns-renamed", "old"]);
+    const bob = await t.store.getAccountByUsername("bob");
+    expect((await t.store.listApiTokens(bob!.id)).map((token) => token.name)).toEqual(["dns-renamed", "old"]);
   });
 
   it("changes nothing in a dry run", async () => {
@@ -83,8 +83,8 @@ describe("import-cpanel", () => {
     const report = await runImport(writeCpanelTree(goodCpanelFiles(t.clock.now())), true);
     expect(outcomeOf(report, "account bob")).toMatchObject({ outcome: "created" });
     expect(outcomeOf(report, "token bob/dns")).toMatchObject({ outcome: "imported", detail: "dry run" });
-    expect(await t.keyhold.store.getAccountByUsername("bob")).toBeNull();
-    expect((await t.keyhold.store.counts()).apiTokens).toBe(0);
+    expect(await t.store.getAccountByUsername("bob")).toBeNull();
+    expect((await t.keyhold.counts()).apiTokens).toBe(0);
     expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(0);
   });
 
@@ -108,9 +108,9 @@ describe("import-cpanel", () => {
       expect.stringMatching(/home\/bob\/\.accesshash:2$/),
     ]);
     // Bob's file had one bad entry: none of its tokens was imported.
-    const bob = await t.keyhold.store.getAccountByUsername("bob");
-    expect(await t.keyhold.store.listApiTokens(bob!.id)).toEqual([]);
-    expect(await t.keyhold.store.getAccessHash(bob!.id)).toBeNull();
+    const bob = await t.store.getAccountByUsername("bob");
+    expect(await t.store.listApiTokens(bob!.id)).toEqual([]);
+    expect(await t.store.getAccessHash(bob!.id)).toBeNull();
     expect(outcomeOf(report, "access hash root")).toMatchObject({ outcome: "imported" });
   });
 
@@ -124,7 +124,7 @@ describe("import-cpanel", () => {
     const report = await runImport(root);
     expect(outcomeOf(report, "token plain/x")).toMatchObject({ outcome: "skipped" });
     expect(outcomeOf(report, "token ghost/y")).toMatchObject({ outcome: "skipped" });
-    expect((await t.keyhold.store.counts()).apiTokens).toBe(0);
+    expect((await t.keyhold.counts()).apiTokens).toBe(0);
   });
 });
 
@@ -144,14 +144,14 @@ describe("import-cpanel with items Keyhold cannot take", () => {
       expect(outcomeOf(report, "setting allow_deprecated_accesshash")).toMatchObject({ outcome: "set" });
     }
     expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(1);
-    expect(await t.keyhold.store.getAccountByUsername("test")).toBeNull();
+    expect(await t.store.getAccountByUsername("test")).toBeNull();
 
     // The hash went to root, the first to claim it; bob's copy is reported, not imported.
     const again = await runImport(root);
     expect(outcomeOf(again, "access hash root")).toMatchObject({ outcome: "skipped", detail: "already imported" });
     expect(outcomeOf(again, "access hash bob")).toMatchObject({ outcome: "skipped", detail: "another account already holds this same access hash; not imported" });
-    const bob = await t.keyhold.store.getAccountByUsername("bob");
-    expect(await t.keyhold.store.getAccessHash(bob!.id)).toBeNull();
+    const bob = await t.store.getAccountByUsername("bob");
+    expect(await t.store.getAccessHash(bob!.id)).toBeNull();
     expect((await t.keyhold.accessHashes.read(CLI_ACTOR, "root")).accesshash).toBe(ROOT_ACCESSHASH);
   });
 });

@@ -440,7 +440,7 @@ describe("brute-force protection", () => {
     await start();
     const { access_hash: hash } = await createHash({ name: "billing", ip: CLIENT });
     for (let i = 0; i < 8; i++) expectFailure(await statusWithCookie(hash, OTHER), 401, ACCESS_DENIED);
-    const [entry] = await t.keyhold.store.listAudit({ action: "login.failure", limit: 1 });
+    const [entry] = await t.keyhold.audit.list({ action: "login.failure", limit: 1 });
     expect(entry!.detail).toMatchObject({ code: "IP_NOT_ALLOWED", counted: false });
     expectSuccess(await call("GET", "/api/v1/system/status", { auth: ROOT, ip: OTHER }));
     expectSuccess(await statusWithCookie(hash, CLIENT));

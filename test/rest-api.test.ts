@@ -382,7 +382,7 @@ describe("accounts", () => {
     await createReseller("res1");
     const before = expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }));
     // The store fails at the password step, after the privileges and suspension were written in the same transaction.
-    const store = t.keyhold.store;
+    const store = t.store;
     const transaction = store.transaction.bind(store);
     store.transaction = (work) =>
       transaction((tx) =>

@@ -1,16 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newId } from "../src/core/ids.js";
-import {
-  DuplicateRecordError,
-  type AccessHashRecord,
-  type ApiTokenRecord,
-  type AuditRecord,
-  type IpAccessHashRecord,
-  type NewAccount,
-  type SessionRecord,
-  type Store,
-} from "../src/store/store.js";
+import { DuplicateRecordError } from "../src/core/storage/errors.js";
+import type { AccessHashRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, NewAccount, SessionRecord } from "../src/core/storage/records.js";
+import type { Store } from "../src/core/storage/store.js";
 
 /**
  * The behaviour every Store backend must show. Backend-neutral on purpose: a backend may hand

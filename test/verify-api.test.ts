@@ -339,7 +339,7 @@ describe("ACL_DENIED", () => {
     const { token } = await rootToken("lister", { acls: ["list-accts"] });
     for (let i = 0; i < 7; i++) expectInvalid(await answer({ authorization: `whm root:${token}`, ip: CLIENT, acls: ["create-acct"] }), "ACL_DENIED");
     expect((await answer({ authorization: `whm root:${token}`, ip: CLIENT })).code).toBe("VALID");
-    expect(await t.keyhold.store.listAudit({ action: "login.failure", limit: 50 })).toEqual([]);
+    expect(await t.keyhold.audit.list({ action: "login.failure", limit: 50 })).toEqual([]);
   });
 });
 
@@ -432,7 +432,7 @@ describe("bad input is a 400 in the REST envelope", () => {
   it("bad input is not counted as a failed login", async () => {
     t = await createTestApp();
     for (let i = 0; i < 6; i++) expect((await verify({ authorization: "whm root:abc\r\nx", ip: CLIENT })).statusCode).toBe(400);
-    expect(await t.keyhold.store.listAudit({ action: "login.failure", limit: 50 })).toEqual([]);
+    expect(await t.keyhold.audit.list({ action: "login.failure", limit: 50 })).toEqual([]);
   });
 });
 
@@ -451,7 +451,7 @@ describe("failed verifications in the audit log", () => {
     expect((await answer({ authorization: `Basic ${b64(`root:${wrongPassword}`)}`, ip: "10.9.9.8" })).code).toBe("NOT_FOUND");
     expect((await answer({ access_hash: hash.accessHash, ip: "10.9.9.7" })).code).toBe("IP_NOT_ALLOWED");
 
-    const entries = await t.keyhold.store.listAudit({ action: "login.failure", limit: 50 });
+    const entries = await t.keyhold.audit.list({ action: "login.failure", limit: 50 });
     expect(entries).toHaveLength(4);
     for (const entry of entries) expect(entry.outcome).toBe("failure");
     const summary = entries.map((entry) => ({ ip: entry.ip, actor: entry.actor, scheme: entry.detail.scheme, code: entry.detail.code }));
@@ -463,7 +463,7 @@ describe("failed verifications in the audit log", () => {
         { ip: "10.9.9.7", actor: "-", scheme: "ip-access-hash", code: "IP_NOT_ALLOWED" },
       ]),
     );
-    const log = JSON.stringify(await t.keyhold.store.listAudit({ limit: 500 }));
+    const log = JSON.stringify(await t.keyhold.audit.list({ limit: 500 }));
     for (const secret of [token, wrongToken, pinned.token, hash.accessHash, wrongPassword, ROOT_PASSWORD]) expect(log).not.toContain(secret);
   });
 

@@ -119,7 +119,7 @@ describe("accesshash: reading and generating (§1.2, §1.3)", () => {
   it("records generation in the audit log without the hash", async () => {
     t = await createTestApp(ENABLED);
     const hash = await generate("root");
-    const entries = await t.keyhold.store.listAudit({ limit: 100 });
+    const entries = await t.keyhold.audit.list({ limit: 100 });
     expect(entries.some((entry) => entry.action === "accesshash.generate" && entry.target === "root")).toBe(true);
     const text = JSON.stringify(entries);
     expect(text).not.toContain(hash);
@@ -129,8 +129,8 @@ describe("accesshash: reading and generating (§1.2, §1.3)", () => {
   it("keeps the hash out of the database in clear", async () => {
     t = await createTestApp(ENABLED);
     const hash = await generate("root");
-    const id = (await t.keyhold.store.getAccountByUsername("root"))!.id;
-    const record = await t.keyhold.store.getAccessHash(id);
+    const id = (await t.store.getAccountByUsername("root"))!.id;
+    const record = await t.store.getAccessHash(id);
     expect(record).not.toBeNull();
     expect(JSON.stringify(record)).not.toContain(hash.slice(0, 32));
   });
@@ -153,7 +153,7 @@ describe("accesshash: errors with WHM's exact strings (§1.4)", () => {
     expectRefused(await t.whm("accesshash", { user: "plain", generate: "1" }), "User plain is not a reseller.");
     expectRefused(await t.whm("accesshash", { user: "ghost" }), "User ghost is not a reseller.");
     expectRefused(await t.whm("accesshash", { user: "ghost", generate: "1" }), "User ghost is not a reseller.");
-    expect(await t.keyhold.store.getAccountByUsername("ghost")).toBeNull();
+    expect(await t.store.getAccountByUsername("ghost")).toBeNull();
   });
 
   it("echoes a hostile user name safely", async () => {
@@ -225,8 +225,8 @@ describe("accesshash: who may call it (§1.5)", () => {
     const own = await t.whm("accesshash", { generate: "1" }, basic("res"));
     expectRefused(own, /manage-api-tokens/);
     expectRefused(await t.whm("accesshash", {}, basic("res")), /manage-api-tokens/);
-    const id = (await t.keyhold.store.getAccountByUsername("res"))!.id;
-    expect(await t.keyhold.store.getAccessHash(id)).toBeNull();
+    const id = (await t.store.getAccountByUsername("res"))!.id;
+    expect(await t.store.getAccessHash(id)).toBeNull();
   });
 
   it("is refused while allow_deprecated_accesshash is 0, the default", async () => {
@@ -235,8 +235,8 @@ describe("accesshash: who may call it (§1.5)", () => {
     const result = await t.whm("accesshash", { generate: "1" });
     expectRefused(result, /allow_deprecated_accesshash/);
     expectRefused(await t.whm("accesshash", {}), /allow_deprecated_accesshash/);
-    const id = (await t.keyhold.store.getAccountByUsername("root"))!.id;
-    expect(await t.keyhold.store.getAccessHash(id)).toBeNull();
+    const id = (await t.store.getAccountByUsername("root"))!.id;
+    expect(await t.store.getAccessHash(id)).toBeNull();
 
     expect((await t.whm("set_tweaksetting", { key: "allow_deprecated_accesshash", value: "1" })).body.metadata.result).toBe(1);
     await generate("root");

@@ -54,7 +54,7 @@ async function usernames(auth: Auth = ROOT, params: Record<string, string> = {})
 }
 
 async function accountCount(): Promise<number> {
-  return (await t.keyhold.store.listAccounts()).length;
+  return (await t.store.listAccounts()).length;
 }
 
 describe("createacct", () => {
@@ -72,10 +72,10 @@ describe("createacct", () => {
     t = await createTestApp();
     const result = await createAccount("alice");
     expect(result.response.body).not.toContain(passwordOf("alice"));
-    const stored = await t.keyhold.store.getAccountByUsername("alice");
+    const stored = await t.store.getAccountByUsername("alice");
     expect(stored?.passwordHash).toBeTruthy();
     expect(stored?.passwordHash).not.toContain(passwordOf("alice"));
-    const audit = await t.keyhold.store.listAudit({ limit: 100 });
+    const audit = await t.keyhold.audit.list({ limit: 100 });
     expect(JSON.stringify(audit)).not.toContain(passwordOf("alice"));
   });
 
@@ -116,7 +116,7 @@ describe("createacct", () => {
     const result = await createAccount("owned", { owner: "res" });
     expectOk(result, "createacct");
     expect(result.body.data.owner).toBe("res");
-    expect((await t.keyhold.store.getAccountByUsername("owned"))?.owner).toBe("res");
+    expect((await t.store.getAccountByUsername("owned"))?.owner).toBe("res");
   });
 
   it("refuses an owner that is not a reseller, or does not exist", async () => {
@@ -124,7 +124,7 @@ describe("createacct", () => {
     expectOk(await createAccount("plain"), "createacct");
     expectRefused(await createAccount("owned", { owner: "plain" }), "createacct", /plain.*not a reseller/);
     expectRefused(await createAccount("owned", { owner: "ghost" }), "createacct", /ghost/);
-    expect(await t.keyhold.store.getAccountByUsername("owned")).toBeNull();
+    expect(await t.store.getAccountByUsername("owned")).toBeNull();
   });
 
   it("makes a reseller the owner of what it creates, and refuses owner= and reseller=1 from it", async () => {
@@ -136,8 +136,8 @@ describe("createacct", () => {
     expect(created.body.data.owner).toBe("res");
     expectRefused(await createAccount("theirs", { owner: "other" }, basic("res")), "createacct", /owner/i);
     expectRefused(await createAccount("subres", { reseller: "1" }, basic("res")), "createacct", /root-level|all/);
-    expect(await t.keyhold.store.getAccountByUsername("theirs")).toBeNull();
-    expect(await t.keyhold.store.getAccountByUsername("subres")).toBeNull();
+    expect(await t.store.getAccountByUsername("theirs")).toBeNull();
+    expect(await t.store.getAccountByUsername("subres")).toBeNull();
   });
 
   it("refuses a duplicate username and leaves the first account as it was", async () => {
@@ -147,7 +147,7 @@ describe("createacct", () => {
     const duplicate = await t.whm("createacct", { username: "alice", password: "another-password-1", domain: "other.example.com" });
     expectRefused(duplicate, "createacct", /alice.*already exists/);
     expect(await accountCount()).toBe(before);
-    const stored = await t.keyhold.store.getAccountByUsername("alice");
+    const stored = await t.store.getAccountByUsername("alice");
     expect(stored?.domain).toBe("alice.example.com");
     // The first account's password still works, the duplicate's never did.
     expectOk(await t.whm("setupreseller", { user: "alice" }), "setupreseller");
@@ -162,7 +162,7 @@ describe("createacct", () => {
     const clash = await t.whm("createacct", { username: "bob", password: passwordOf("bob"), domain: "alice.example.com" });
     expectRefused(clash, "createacct", /alice\.example\.com.*already belongs/);
     expect(await accountCount()).toBe(before);
-    expect(await t.keyhold.store.getAccountByUsername("bob")).toBeNull();
+    expect(await t.store.getAccountByUsername("bob")).toBeNull();
     // The domain is compared case-insensitively, as DNS names are.
     expectRefused(await t.whm("createacct", { username: "bob", password: passwordOf("bob"), domain: "ALICE.Example.COM" }), "createacct", /already belongs/);
   });
@@ -202,7 +202,7 @@ describe("createacct", () => {
     expectRefused(await t.whm("createacct", { username: "alice", password: passwordOf("alice"), domain: "" }), "createacct", /domain/);
     expectRefused(await t.whm("createacct", { username: "alice", password: passwordOf("alice"), domain: "not a domain" }), "createacct", /domain/i);
     expectRefused(await t.whm("createacct", { username: "alice", password: passwordOf("alice"), domain: "localhost" }), "createacct", /domain/i);
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 
   it("refuses a missing username", async () => {
@@ -217,14 +217,14 @@ describe("createacct", () => {
     expectRefused(result, "createacct", /password/i);
     expect(result.body.metadata.reason).not.toContain("Xq9#zk");
     expect(await accountCount()).toBe(before);
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 
   it("refuses a password with control characters", async () => {
     t = await createTestApp();
     const result = await t.whm("createacct", { username: "alice", password: "good-pass\nword-1", domain: "alice.example.com" });
     expectRefused(result, "createacct", /password/i);
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 });
 
@@ -236,7 +236,7 @@ describe("removeacct", () => {
     expectOk(result, "removeacct");
     expect(result.body.metadata.reason).toBe("alice account removed");
     expect(await usernames()).not.toContain("alice");
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 
   it("accepts username= as well as user=", async () => {
@@ -258,7 +258,7 @@ describe("removeacct", () => {
     t = await createTestApp();
     const result = await t.whm("removeacct", { user: "root" });
     expectRefused(result, "removeacct", /root/);
-    expect(await t.keyhold.store.getAccountByUsername("root")).not.toBeNull();
+    expect(await t.store.getAccountByUsername("root")).not.toBeNull();
     expectOk(await t.whm("version"), "version");
   });
 
@@ -276,7 +276,7 @@ describe("removeacct", () => {
     expectRefused(await t.whm("removeacct", { user: "root" }, basic("res")), "removeacct");
     expectRefused(await t.whm("removeacct", { user: "res" }, basic("res")), "removeacct", /own account/);
     for (const name of ["rootowned", "otherowned", "other", "res"]) {
-      expect(await t.keyhold.store.getAccountByUsername(name), name).not.toBeNull();
+      expect(await t.store.getAccountByUsername(name), name).not.toBeNull();
     }
 
     const own = await t.whm("removeacct", { user: "mine" }, basic("res"));
@@ -289,7 +289,7 @@ describe("removeacct", () => {
     await createReseller("res", [...DEFAULT_RESELLER_ACLS, "create-acct"]);
     expectOk(await createAccount("mine", {}, basic("res")), "createacct");
     expectRefused(await t.whm("removeacct", { user: "mine" }, basic("res")), "removeacct", /kill-acct/);
-    expect(await t.keyhold.store.getAccountByUsername("mine")).not.toBeNull();
+    expect(await t.store.getAccountByUsername("mine")).not.toBeNull();
   });
 
   it("passes the accounts of a removed reseller to root", async () => {
@@ -331,15 +331,15 @@ describe("removeacct", () => {
     expectOk(await t.whm("version", {}, basic("res")), "version");
     expect((await session()).statusCode).toBe(200);
 
-    const id = (await t.keyhold.store.getAccountByUsername("res"))!.id;
+    const id = (await t.store.getAccountByUsername("res"))!.id;
     expectOk(await t.whm("removeacct", { user: "res" }), "removeacct");
 
     expect((await t.whm("version", {}, { whm: ["res", plaintext] })).status).toBe(401);
     expect((await t.whm("version", {}, { whm: ["res", accesshash] })).status).toBe(401);
     expect((await t.whm("version", {}, basic("res"))).status).toBe(401);
     expect((await session()).statusCode).toBe(401);
-    expect(await t.keyhold.store.listApiTokens(id)).toEqual([]);
-    expect(await t.keyhold.store.getAccessHash(id)).toBeNull();
+    expect(await t.store.listApiTokens(id)).toEqual([]);
+    expect(await t.store.getAccessHash(id)).toBeNull();
   });
 
   it("lets the username be used again after removal, with a fresh password", async () => {
@@ -421,7 +421,7 @@ describe("resellers and privileges", () => {
     expectOk(unsetup, "unsetupreseller");
     expect(unsetup.body.metadata.reason).toMatch(/alice/);
     expect((await t.whm("listresellers")).body.data.reseller).toEqual([]);
-    expect((await t.keyhold.store.getAccountByUsername("alice"))?.role).toBe("user");
+    expect((await t.store.getAccountByUsername("alice"))?.role).toBe("user");
   });
 
   it("unsetupreseller passes the reseller's accounts to root", async () => {
@@ -429,7 +429,7 @@ describe("resellers and privileges", () => {
     await createReseller("res");
     expectOk(await createAccount("child", { owner: "res" }), "createacct");
     expectOk(await t.whm("unsetupreseller", { user: "res" }), "unsetupreseller");
-    expect((await t.keyhold.store.getAccountByUsername("child"))?.owner).toBe("root");
+    expect((await t.store.getAccountByUsername("child"))?.owner).toBe("root");
   });
 
   it("refuses setupreseller and unsetupreseller for unknown users, root, and non-resellers", async () => {
@@ -483,7 +483,7 @@ describe("resellers and privileges", () => {
     await createReseller("res", ["create-acct"]);
     const result = await t.whm("setacls", { reseller: "res", "acl-list-accts": "1", "acl-launch-missiles": "1" });
     expectRefused(result, "setacls", /launch-missiles/);
-    expect((await t.keyhold.store.getAccountByUsername("res"))?.acls).toEqual(["create-acct"]);
+    expect((await t.store.getAccountByUsername("res"))?.acls).toEqual(["create-acct"]);
   });
 
   it("setacls refuses a target that is not a reseller", async () => {
@@ -504,9 +504,9 @@ describe("resellers and privileges", () => {
     expectRefused(await t.whm("unsetupreseller", { user: "other" }, basic("res")), "unsetupreseller", /root/);
     expectRefused(await t.whm("listresellers", {}, basic("res")), "listresellers", /root/);
     expectRefused(await t.whm("setacls", { reseller: "res", "acl-all": "1" }, basic("res")), "setacls", /root/);
-    expect((await t.keyhold.store.getAccountByUsername("plain"))?.role).toBe("user");
-    expect((await t.keyhold.store.getAccountByUsername("other"))?.role).toBe("reseller");
-    expect((await t.keyhold.store.getAccountByUsername("res"))?.acls).not.toContain("all");
+    expect((await t.store.getAccountByUsername("plain"))?.role).toBe("user");
+    expect((await t.store.getAccountByUsername("other"))?.role).toBe("reseller");
+    expect((await t.store.getAccountByUsername("res"))?.acls).not.toContain("all");
   });
 });
 
@@ -625,8 +625,8 @@ describe("suspendacct and unsuspendacct", () => {
     expectRefused(await t.whm("suspendacct", { user: "ghost" }), "suspendacct", /ghost/);
     expectRefused(await t.whm("suspendacct", { user: "res" }, basic("res")), "suspendacct");
     expectRefused(await t.whm("suspendacct", { user: "rootowned" }, basic("res")), "suspendacct", /rootowned/);
-    expect((await t.keyhold.store.getAccountByUsername("rootowned"))?.suspended).toBe(false);
-    expect((await t.keyhold.store.getAccountByUsername("res"))?.suspended).toBe(false);
+    expect((await t.store.getAccountByUsername("rootowned"))?.suspended).toBe(false);
+    expect((await t.store.getAccountByUsername("res"))?.suspended).toBe(false);
     expectOk(await t.whm("version"), "version");
   });
 });
@@ -687,7 +687,7 @@ describe("get_tweaksetting and set_tweaksetting", () => {
   it("records a change in the audit log", async () => {
     t = await createTestApp();
     expectOk(await t.whm("set_tweaksetting", { key: "max_failures_byip", value: "7" }), "set_tweaksetting");
-    const entries = await t.keyhold.store.listAudit({ limit: 100, action: "setting.set" });
+    const entries = await t.keyhold.audit.list({ limit: 100, action: "setting.set" });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ actor: "root", target: "max_failures_byip", ip: "127.0.0.1" });
   });
@@ -703,7 +703,7 @@ describe("privileges and unknown functions", () => {
     expect(result.body.metadata.reason).toMatch(/create-acct/);
     expect(result.body.metadata.reason).toMatch(/[Pp]ermission denied/);
     expect(result.body.data).toBeNull();
-    expect(await t.keyhold.store.getAccountByUsername("child")).toBeNull();
+    expect(await t.store.getAccountByUsername("child")).toBeNull();
   });
 
   it("an unknown function is answered as WHM answers it", async () => {
@@ -749,7 +749,7 @@ describe("request forms", () => {
     const query = form({ "api.version": "1", username: "alice", password: passwordOf("alice"), domain: "alice.example.com" });
     const response = await t.app.inject({ method: "GET", url: `/json-api/createacct?${query}`, headers: authorization(ROOT) });
     expect(response.json().metadata).toMatchObject({ result: 1, reason: "Account Creation Ok" });
-    expect(await t.keyhold.store.getAccountByUsername("alice")).not.toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).not.toBeNull();
   });
 
   it("POST with a form body works", async () => {
@@ -774,7 +774,7 @@ describe("request forms", () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().metadata).toMatchObject({ command: "createacct", result: 1, reason: "Account Creation Ok" });
-    expect((await t.keyhold.store.getAccountByUsername("alice"))?.role).toBe("reseller");
+    expect((await t.store.getAccountByUsername("alice"))?.role).toBe("reseller");
   });
 
   it("a POST with no Content-Type at all (HTTP::Tiny) is parsed as a form", async () => {
@@ -787,7 +787,7 @@ describe("request forms", () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().metadata).toMatchObject({ command: "createacct", result: 1, reason: "Account Creation Ok" });
-    const stored = await t.keyhold.store.getAccountByUsername("alice");
+    const stored = await t.store.getAccountByUsername("alice");
     expect(stored?.domain).toBe("alice.example.com");
     expect(stored?.role).toBe("reseller");
   });

@@ -99,7 +99,7 @@ describe("missing credentials", () => {
     expect(response.json().metadata.command).toBe("version");
     const post = await t.whm("createacct", { username: "alice", password: "alice-password-1", domain: "alice.example.com" }, null);
     expect(post.status).toBe(401);
-    expect(await t.keyhold.store.getAccountByUsername("alice")).toBeNull();
+    expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 
   it("an empty Authorization header is 401", async () => {
@@ -240,7 +240,7 @@ describe("control characters in header-derived values (CVE-2026-41940): 400 in t
     expect(response.statusCode).toBe(400);
     expect(response.headers.location).toBeUndefined();
     expect(response.cookies.find((c) => c.name === "whostmgrsession")).toBeUndefined();
-    expect((await t.keyhold.store.listAudit({ limit: 100, action: "session.create" })).length).toBe(0);
+    expect((await t.keyhold.audit.list({ limit: 100, action: "session.create" })).length).toBe(0);
   });
 });
 

@@ -8,7 +8,9 @@ import { KeyholdError, forbidden, invalidArgument } from "./errors.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Settings } from "./settings.js";
 import type { UsageRecorder } from "./usage.js";
-import type { AccountRecord, Store } from "../store/store.js";
+import type { AccessHashRecords, AuditAppender, Transactional } from "./storage/record-store.js";
+import type { AccountRecord } from "./storage/records.js";
+import type { AccountsByName } from "./tenancy.js";
 
 export interface AccessHashView {
   readonly user: string;
@@ -29,7 +31,7 @@ type Operation = "load" | "generate";
  */
 export class AccessHashService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AccessHashRecords & AccountsByName & Transactional<AccessHashRecords & AuditAppender>,
     private readonly secretBox: SecretBox,
     private readonly changes: ChangeFeed,
     private readonly usage: UsageRecorder,

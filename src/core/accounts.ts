@@ -15,7 +15,12 @@ import { conflict, forbidden, invalidArgument } from "./errors.js";
 import { newId } from "./ids.js";
 import type { PasswordHasher } from "./password.js";
 import { accountNotFound, findAccount, visibleAccount } from "./tenancy.js";
-import { DuplicateRecordError, type AccountRecord, type Store } from "../store/store.js";
+import { DuplicateRecordError } from "./storage/errors.js";
+import type { AccountRecords, AuditAppender, SessionRecords, Transactional } from "./storage/record-store.js";
+import type { AccountRecord } from "./storage/records.js";
+
+/** What one account change writes: the account, the sessions a new password ends, the audit line. */
+type AccountWrites = AccountRecords & Pick<SessionRecords, "deleteAccountSessions"> & AuditAppender;
 
 export interface NewAccountInput {
   readonly username: string;
@@ -37,7 +42,7 @@ export interface AccountEdit {
 /** Account management with WHM's rules of who may act on whom. */
 export class AccountService {
   constructor(
-    private readonly store: Store,
+    private readonly store: AccountRecords & Transactional<AccountWrites>,
     private readonly changes: ChangeFeed,
     private readonly clock: Clock,
     private readonly hasher: PasswordHasher,
@@ -236,6 +241,11 @@ export class AccountService {
     if (edit.password !== undefined) this.requireMaySetPassword(actor, target);
   }
 
+  /** The account by name, or null; no privilege check, for callers acting as root (an import). */
+  async find(username: string): Promise<AccountRecord | null> {
+    return findAccount(this.store, username);
+  }
+
   /** The account, or a NOT_FOUND error naming it. */
   async require(username: string): Promise<AccountRecord> {
     const account = await findAccount(this.store, username);
@@ -244,13 +254,13 @@ export class AccountService {
   }
 
   /** Runs the writes in one transaction, then tells every cache. */
-  private async commit(target: Account, writes: (tx: Store, now: number) => Promise<void>): Promise<void> {
+  private async commit(target: Account, writes: (tx: AccountWrites, now: number) => Promise<void>): Promise<void> {
     const now = this.clock.now();
     await this.store.transaction((tx) => writes(tx, now));
     await this.announce(target);
   }
 
-  private async writeReseller(tx: Store, actor: Actor, target: Account, now: number, makeOwner: boolean): Promise<void> {
+  private async writeReseller(tx: AccountWrites, actor: Actor, target: Account, now: number, makeOwner: boolean): Promise<void> {
     await tx.updateAccount(target.id, {
       role: "reseller",
       acls: target.role === "reseller" ? target.acls : DEFAULT_RESELLER_ACLS,
@@ -260,7 +270,7 @@ export class AccountService {
     await tx.appendAudit(auditRecord(now, actor, "reseller.setup", target.username, { detail: { makeOwner } }));
   }
 
-  private async writeNotReseller(tx: Store, actor: Actor, target: Account, now: number): Promise<void> {
+  private async writeNotReseller(tx: AccountWrites, actor: Actor, target: Account, now: number): Promise<void> {
     for (const owned of await tx.listAccounts({ owner: target.username })) {
       if (owned.id !== target.id) await tx.updateAccount(owned.id, { owner: ROOT_USERNAME, updatedAt: now });
     }
@@ -268,20 +278,20 @@ export class AccountService {
     await tx.appendAudit(auditRecord(now, actor, "reseller.unsetup", target.username));
   }
 
-  private async writeAcls(tx: Store, actor: Actor, target: Account, acls: readonly string[], now: number): Promise<void> {
+  private async writeAcls(tx: AccountWrites, actor: Actor, target: Account, acls: readonly string[], now: number): Promise<void> {
     const normalized = normalizeAclList(acls);
     await tx.updateAccount(target.id, { acls: normalized, updatedAt: now });
     await tx.appendAudit(auditRecord(now, actor, "account.acls", target.username, { detail: { acls: normalized.join(",") } }));
   }
 
-  private async writePassword(tx: Store, actor: Actor, target: Account, passwordHash: string, now: number): Promise<void> {
+  private async writePassword(tx: AccountWrites, actor: Actor, target: Account, passwordHash: string, now: number): Promise<void> {
     await tx.updateAccount(target.id, { passwordHash, updatedAt: now });
     // Whoever knew the old password may hold a session; a new password ends them all.
     await tx.deleteAccountSessions(target.id);
     await tx.appendAudit(auditRecord(now, actor, "account.password", target.username));
   }
 
-  private async writeSuspended(tx: Store, actor: Actor, target: Account, suspended: boolean, now: number): Promise<void> {
+  private async writeSuspended(tx: AccountWrites, actor: Actor, target: Account, suspended: boolean, now: number): Promise<void> {
     await tx.updateAccount(target.id, { suspended, updatedAt: now });
     await tx.appendAudit(auditRecord(now, actor, suspended ? "account.suspend" : "account.unsuspend", target.username));
   }

@@ -3,7 +3,8 @@ import type { Actor } from "./actor.js";
 import type { CpanelSnapshot } from "./cpanel-files.js";
 import { KeyholdError } from "./errors.js";
 import type { Keyhold } from "./keyhold.js";
-import { DuplicateRecordError, type AccountRecord } from "../store/store.js";
+import { DuplicateRecordError } from "./storage/errors.js";
+import type { AccountRecord } from "./storage/records.js";
 
 export interface ImportLine {
   readonly outcome: "created" | "imported" | "set" | "skipped" | "error";
@@ -34,7 +35,7 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
 
   for (const reseller of snapshot.resellers) {
     const subject = `account ${reseller.username}`;
-    const existing = await keyhold.store.getAccountByUsername(reseller.username);
+    const existing = await keyhold.accounts.find(reseller.username);
     try {
       if (existing !== null) {
         report.push({ outcome: "skipped", subject, detail: `already exists (${existing.role}); left unchanged` });
@@ -55,7 +56,7 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
   }
 
   async function ownerOf(username: string): Promise<AccountRecord | "planned" | null> {
-    const account = await keyhold.store.getAccountByUsername(username);
+    const account = await keyhold.accounts.find(username);
     if (account !== null) return account.role === "user" ? null : account;
     return planned.has(username) ? "planned" : null;
   }
@@ -70,7 +71,7 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
         continue;
       }
       if (owner === "planned" || dryRun) {
-        const existing = owner === "planned" ? null : await keyhold.store.findApiTokenByDigest(owner.id, token.digest);
+        const existing = owner === "planned" ? null : await keyhold.tokens.findByDigest(owner, token.digest);
         report.push(existing === null ? { outcome: "imported", subject, detail: "dry run" } : { outcome: "skipped", subject, detail: `already imported as “${existing.name}”` });
         continue;
       }

@@ -1,4 +1,5 @@
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord, Store } from "../store/store.js";
+import type { DirectorySource } from "./storage/directory-source.js";
+import type { AccessHashRecord, AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord } from "./storage/records.js";
 import type { Change, ChangeFeed } from "./changes.js";
 
 /** Everything that can authenticate one account, indexed for a lookup per request. */
@@ -29,7 +30,7 @@ export class Directory {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: DirectorySource,
     private readonly changes: ChangeFeed,
   ) {
     this.unsubscribe = changes.subscribe((change) => this.forget(change));

@@ -9,7 +9,13 @@ import { newId } from "./ids.js";
 import { formatRange, parseRange } from "./ip.js";
 import { visibleAccount } from "./tenancy.js";
 import type { UsageRecorder } from "./usage.js";
-import type { AccountRecord, IpAccessHashRecord, Store } from "../store/store.js";
+import type { AccountRecords, AuditAppender, IpAccessHashRecords, Transactional } from "./storage/record-store.js";
+import type { AccountRecord, IpAccessHashRecord } from "./storage/records.js";
+
+/** The hashes, and the accounts they belong to: who may see which depends on who owns whom. */
+export type IpAccessHashStore = IpAccessHashRecords &
+  Pick<AccountRecords, "getAccountByUsername" | "getAccountById" | "listAccounts"> &
+  Transactional<IpAccessHashRecords & AuditAppender>;
 
 /** PUQ's format: 80 lowercase hex characters (40 random bytes). */
 const SECRET_BYTES = 40;
@@ -66,7 +72,7 @@ export function hasIpAccessHashShape(secret: string): boolean {
  */
 export class IpAccessHashService {
   constructor(
-    private readonly store: Store,
+    private readonly store: IpAccessHashStore,
     private readonly changes: ChangeFeed,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,

@@ -1,5 +1,7 @@
 import { AccessHashService } from "./access-hashes.js";
 import { AccountService } from "./accounts.js";
+import { AuditLog } from "./audit-log.js";
+import { BruteForceAdmin } from "./brute-force-admin.js";
 import { BruteForceGuard, type AttemptStore } from "./brute-force.js";
 import { LocalChangeFeed, type ChangeFeed } from "./changes.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -15,9 +17,11 @@ import { SettingsService } from "./settings-service.js";
 import { TokenService } from "./tokens.js";
 import { UsageRecorder } from "./usage.js";
 import { Verifier } from "./verify.js";
-import type { Store } from "../store/store.js";
+import type { StoreCounts } from "./storage/records.js";
+import type { Store } from "./storage/store.js";
 
 export interface KeyholdOptions {
+  /** The whole store; each service below is handed only the contracts it uses. */
   readonly store: Store;
   readonly secretBox: SecretBox;
   readonly clock?: Clock;
@@ -33,7 +37,6 @@ export interface KeyholdOptions {
 
 /** Keyhold's domain, wired once and shared by the HTTP server and the CLI. */
 export interface Keyhold {
-  readonly store: Store;
   readonly clock: Clock;
   readonly settings: SettingsService;
   readonly accounts: AccountService;
@@ -42,9 +45,14 @@ export interface Keyhold {
   readonly ipAccessHashes: IpAccessHashService;
   readonly sessions: SessionService;
   readonly verifier: Verifier;
-  /** Brute-force blocks: listed and flushed by root (`keyhold brute-force`, Tweak Settings). */
+  /** The guard every verification passes; root lists and flushes its blocks through `blocks`. */
   readonly bruteForce: BruteForceGuard;
+  /** Brute-force blocks: listed and flushed by root (`keyhold brute-force`, Tweak Settings). */
+  readonly blocks: BruteForceAdmin;
+  readonly audit: AuditLog;
   readonly usage: UsageRecorder;
+  /** Totals over every tenant: only root level may be shown them. */
+  counts(): Promise<StoreCounts>;
   close(): Promise<void>;
 }
 
@@ -60,7 +68,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
   const usage = new UsageRecorder(store, onBackgroundError, options.usageFlushIntervalMs);
   const guard = new BruteForceGuard(options.attempts ?? new MemoryAttemptStore(), readSettings, onBackgroundError);
   const verifier = new Verifier({
-    store,
+    audit: store,
     directory,
     secretBox,
     guard,
@@ -73,7 +81,6 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     onBackgroundError,
   });
   return {
-    store,
     clock,
     settings,
     accounts: new AccountService(store, changes, clock, hasher),
@@ -83,7 +90,10 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     sessions: new SessionService(store, changes, clock),
     verifier,
     bruteForce: guard,
+    blocks: new BruteForceAdmin(guard, store, clock),
+    audit: new AuditLog(store),
     usage,
+    counts: () => store.counts(),
     async close(): Promise<void> {
       await usage.close();
       directory.close();

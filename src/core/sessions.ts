@@ -5,7 +5,7 @@ import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { newId } from "./ids.js";
 import { sessionDigest } from "./verify.js";
-import type { Store } from "../store/store.js";
+import type { AuditAppender, SessionRecords, Transactional } from "./storage/record-store.js";
 
 export const SESSION_TTL_MS = 24 * 60 * 60_000;
 
@@ -20,7 +20,7 @@ export interface NewSession {
 /** Browser and cPanel::PublicAPI sessions, created after a password login. */
 export class SessionService {
   constructor(
-    private readonly store: Store,
+    private readonly store: SessionRecords & Transactional<SessionRecords & AuditAppender>,
     private readonly changes: ChangeFeed,
     private readonly clock: Clock,
   ) {}

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LocalChangeFeed } from "./changes.js";
 import { systemClock } from "./clock.js";
-import { SettingsService } from "./settings-service.js";
+import { SettingsService, type SettingsStore } from "./settings-service.js";
 import { settingsFrom } from "./settings.js";
-import type { Store } from "../store/store.js";
 
 /** Just enough of a store for settings: reads answer with whatever the test hands them. */
-function storeAnswering(answers: Array<() => Promise<Map<string, string>>>): Store {
-  return { getSettings: () => answers.shift()!() } as unknown as Store;
+function storeAnswering(answers: Array<() => Promise<Map<string, string>>>): SettingsStore {
+  return { getSettings: () => answers.shift()!() } as unknown as SettingsStore;
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {

@@ -3,7 +3,10 @@ import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { displayValue, parseSettingValue, settingsFrom, storedValue, type Settings } from "./settings.js";
-import type { Store } from "../store/store.js";
+import type { AuditAppender, SettingRecords, Transactional } from "./storage/record-store.js";
+
+/** Settings are read whole and written one key at a time, each with its audit line. */
+export type SettingsStore = SettingRecords & Transactional<SettingRecords & AuditAppender>;
 
 const RELOAD_RETRY_MS = 1_000;
 
@@ -17,7 +20,7 @@ export class SettingsService {
   private readonly unsubscribe: () => void;
 
   private constructor(
-    private readonly store: Store,
+    private readonly store: SettingsStore,
     private readonly changes: ChangeFeed,
     private readonly clock: Clock,
     private readonly onError: (error: unknown) => void,
@@ -28,7 +31,7 @@ export class SettingsService {
     });
   }
 
-  static async load(store: Store, changes: ChangeFeed, clock: Clock, onError: (error: unknown) => void): Promise<SettingsService> {
+  static async load(store: SettingsStore, changes: ChangeFeed, clock: Clock, onError: (error: unknown) => void): Promise<SettingsService> {
     return new SettingsService(store, changes, clock, onError, settingsFrom(await store.getSettings()));
   }
 

@@ -1,7 +1,11 @@
 import { isValidUsername, printable } from "./account.js";
 import type { Actor } from "./actor.js";
 import { notFound, type KeyholdError } from "./errors.js";
-import type { AccountRecord, Store } from "../store/store.js";
+import type { AccountRecords } from "./storage/record-store.js";
+import type { AccountRecord } from "./storage/records.js";
+
+/** All tenancy needs of the store: accounts by name. */
+export type AccountsByName = Pick<AccountRecords, "getAccountByUsername">;
 
 /**
  * The one answer for an account that does not exist *and* for one the caller may not see: the
@@ -17,7 +21,7 @@ export function canSee(actor: Actor, account: Pick<AccountRecord, "username" | "
 }
 
 /** The account by name, or null when there is none (names that cannot exist are not looked up). */
-export async function findAccount(store: Store, username: string): Promise<AccountRecord | null> {
+export async function findAccount(store: AccountsByName, username: string): Promise<AccountRecord | null> {
   return isValidUsername(username) ? store.getAccountByUsername(username) : null;
 }
 
@@ -26,7 +30,7 @@ export async function findAccount(store: Store, username: string): Promise<Accou
  * caller's to see. Privilege checks that do not depend on the account come before this, and
  * those that do (may it act on what it sees?) after, so neither can tell the two cases apart.
  */
-export async function visibleAccount(store: Store, actor: Actor, username: string): Promise<AccountRecord> {
+export async function visibleAccount(store: AccountsByName, actor: Actor, username: string): Promise<AccountRecord> {
   const account = await findAccount(store, username);
   if (account === null || !canSee(actor, account)) throw accountNotFound(username);
   return account;

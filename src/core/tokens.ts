@@ -11,9 +11,11 @@ import { KeyholdError, conflict, forbidden, invalidArgument, notFound } from "./
 import { newId } from "./ids.js";
 import { assertTokenName, tokenAclList, tokenExpiry, tokenWhitelist } from "./token-rules.js";
 import type { UsageRecorder } from "./usage.js";
-import { visibleAccount } from "./tenancy.js";
+import { visibleAccount, type AccountsByName } from "./tenancy.js";
 import { tokenAcls } from "./verify.js";
-import { DuplicateRecordError, type AccountRecord, type ApiTokenRecord, type Store, type TokenOrigin } from "../store/store.js";
+import { DuplicateRecordError } from "./storage/errors.js";
+import type { ApiTokenRecords, AuditAppender, Transactional } from "./storage/record-store.js";
+import type { AccountRecord, ApiTokenRecord, TokenOrigin } from "./storage/records.js";
 
 /** A token as listed: never the plaintext, never the digest. */
 export interface TokenView {
@@ -67,7 +69,7 @@ export type ImportResult = { readonly status: "imported"; readonly token: TokenV
 /** WHM API tokens (reference §3): named, ACL-scoped, expiring, IP-bound, stored as SHA-512. */
 export class TokenService {
   constructor(
-    private readonly store: Store,
+    private readonly store: ApiTokenRecords & AccountsByName & Transactional<ApiTokenRecords & AuditAppender>,
     private readonly changes: ChangeFeed,
     private readonly usage: UsageRecorder,
     private readonly clock: Clock,
@@ -209,6 +211,12 @@ export class TokenService {
     });
     if (result.status === "imported") await this.announce(owner);
     return result;
+  }
+
+  /** The owner's token with this SHA-512, or null; no privilege check, for an import deciding what it holds already. */
+  async findByDigest(owner: AccountRecord, digest: string): Promise<TokenView | null> {
+    const record = await this.store.findApiTokenByDigest(owner.id, digest);
+    return record === null ? null : this.view(owner, record);
   }
 
   /**

@@ -1,4 +1,5 @@
-import type { CredentialKind, Store, UsageUpdate } from "../store/store.js";
+import type { Transactional, UsageRecords } from "./storage/record-store.js";
+import type { CredentialKind, UsageUpdate } from "./storage/records.js";
 
 type PendingUse = { -readonly [K in keyof UsageUpdate]: UsageUpdate[K] };
 
@@ -19,7 +20,7 @@ export class UsageRecorder {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Transactional<UsageRecords>,
     private readonly onError: (error: unknown) => void,
     flushIntervalMs = 5_000,
   ) {

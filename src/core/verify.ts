@@ -15,7 +15,8 @@ import type { PasswordHasher } from "./password.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Settings } from "./settings.js";
 import type { UsageRecorder } from "./usage.js";
-import type { ApiTokenRecord, Store } from "../store/store.js";
+import type { AuditAppender } from "./storage/record-store.js";
+import type { ApiTokenRecord } from "./storage/records.js";
 import type { PasswordCache } from "./password-cache.js";
 
 /** A credential as a client presented it, already split out of its header or cookie. */
@@ -112,7 +113,8 @@ function refused(code: FailureCode, audit: AuditCode, reason?: string): Resoluti
 const NOT_FOUND: VerifyOutcome & { valid: false } = { valid: false, code: "NOT_FOUND" };
 
 export interface VerifierDependencies {
-  readonly store: Store;
+  /** Failed logins go to the audit log; everything else is read through the directory. */
+  readonly audit: AuditAppender;
   readonly directory: Directory;
   readonly secretBox: SecretBox;
   readonly guard: BruteForceGuard;
@@ -299,7 +301,7 @@ export class Verifier {
     if (subject.caller !== null) detail.caller = subject.caller;
     try {
       // auditRecord defaults to "success"; without this a failed login read as a successful one.
-      await this.deps.store.appendAudit(auditRecord(now, { username: actor, ip: subject.ip }, "login.failure", actor, { outcome: "failure", detail }));
+      await this.deps.audit.appendAudit(auditRecord(now, { username: actor, ip: subject.ip }, "login.failure", actor, { outcome: "failure", detail }));
     } catch (error) {
       this.deps.onBackgroundError(error);
     }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { printable } from "../core/account.js";
 import { HTTP_STATUS, KeyholdError, type ErrorCode } from "../core/errors.js";
-import { isUnavailableError } from "../store/errors.js";
+import { isUnavailableError } from "../core/storage/errors.js";
 import { whmFailure } from "./whm/envelope.js";
 
 /** Which API a request belongs to decides the envelope its errors are written in. */

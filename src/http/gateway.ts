@@ -1,4 +1,5 @@
 import proxy from "@fastify/http-proxy";
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { canonicalPath, canonicalTarget, pathUnder, type AccessRules } from "../core/access-rules.js";
 import { invalidArgument, KeyholdError } from "../core/errors.js";
@@ -43,6 +44,7 @@ export async function registerGateway(app: FastifyInstance, keyhold: Keyhold, op
       request.raw.url = `${mount === "/" ? "" : routePrefix}${upstreamPath}${query}`;
     },
     replyOptions: {
+      rewriteHeaders: withoutHopByHopHeaders,
       rewriteRequestHeaders(request, headers) {
         return forwardedHeaders(headers, request.identity!, request.ip);
       },
@@ -58,4 +60,18 @@ export async function registerGateway(app: FastifyInstance, keyhold: Keyhold, op
       },
     },
   } as Parameters<typeof proxy>[1]);
+}
+
+// Headers about one connection only (RFC 9110 §7.6.1). Copied from the upstream's answer, its
+// `Connection: keep-alive` would overrule a client's `Connection: close` and hold the client's
+// socket open until the keep-alive timeout.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"]);
+
+function withoutHopByHopHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = typeof headers.connection === "string" ? headers.connection.toLowerCase().split(",").map((name) => name.trim()) : [];
+  const kept: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HOP_BY_HOP.has(name) && !named.includes(name)) kept[name] = value;
+  }
+  return kept;
 }

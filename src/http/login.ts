@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { KeyholdError } from "../core/errors.js";
 import type { Keyhold } from "../core/keyhold.js";
-import { SESSION_TTL_MS } from "../core/sessions.js";
+import { logIn, type LoginOutcome, type ThrottledLogin } from "../core/login.js";
 import { refusal } from "./authenticate.js";
 import { SESSION_COOKIE, rejectControlCharacters } from "./credentials.js";
+import { clearSessionCookie, setSessionCookie } from "./session-cookies.js";
 
 interface LoginRoute {
   Body: Record<string, unknown> | undefined;
@@ -26,19 +27,10 @@ export function registerLoginRoutes(app: FastifyInstance, keyhold: Keyhold): voi
     const password = field(request.body, "pass");
     rejectControlCharacters(username, "user");
     if (username === "" || password === "") throw new KeyholdError("INVALID_ARGUMENT", "Give “user” and “pass” to log in.");
-    const outcome = await keyhold.verifier.verify({ scheme: "password", username, password }, { ip: request.ip });
-    if (!outcome.valid) {
-      if (outcome.code === "LOCKED_OUT") throw refusal(outcome);
-      reply.code(401);
-      return { status: 0, message: "invalid_login", reason: "The login is invalid." };
-    }
-    const account = outcome.identity.account;
-    if (account.role === "user") {
-      reply.code(403);
-      return { status: 0, message: "no_access", reason: "This account has no access to WHM." };
-    }
-    const session = await keyhold.sessions.create(account, request.ip);
-    setSessionCookie(reply, session.secret, request.protocol === "https");
+    const outcome = await logIn(keyhold, { username, password, ip: request.ip });
+    if (outcome.kind !== "logged-in") return refuseLogin(reply, outcome);
+    const { session } = outcome;
+    setSessionCookie(request, reply, session.secret);
     const redirect = `/${session.securityToken}/`;
     if (request.query.login_only === "1") return { status: 1, security_token: `/${session.securityToken}`, redirect };
     reply.code(302).header("location", redirect);
@@ -54,10 +46,25 @@ export function registerLoginRoutes(app: FastifyInstance, keyhold: Keyhold): voi
         rejectControlCharacters(secret, "Cookie");
         await keyhold.sessions.destroy(secret);
       }
-      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      clearSessionCookie(reply);
       return { status: 1 };
     },
   });
+}
+
+/** cpsrvd's answers to a login it refuses; a throttled one is an error like any other password check's. */
+function refuseLogin(reply: FastifyReply, outcome: Exclude<LoginOutcome, { kind: "logged-in" }>): { status: 0; message: string; reason: string } {
+  switch (outcome.kind) {
+    case "locked-out":
+    case "busy":
+      throw loginThrottled(outcome);
+    case "invalid":
+      reply.code(401);
+      return { status: 0, message: "invalid_login", reason: "The login is invalid." };
+    case "role-not-allowed":
+      reply.code(403);
+      return { status: 0, message: "no_access", reason: "This account has no access to WHM." };
+  }
 }
 
 // What browsers send in Sec-Fetch-Site for a request another site (or a sibling subdomain) made.
@@ -89,13 +96,8 @@ async function refuseCrossSiteLoginForm(request: FastifyRequest, reply: FastifyR
   return reply.code(403).header("connection", "close").send({ status: 0, message: "cross_site", reason: CROSS_SITE_LOGIN });
 }
 
-function setSessionCookie(reply: FastifyReply, secret: string, secure: boolean): void {
-  reply.setCookie(SESSION_COOKIE, secret, {
-    path: "/",
-    httpOnly: true,
-    sameSite: "strict",
-    // Only over TLS: a Secure cookie set on plain HTTP would never come back (and PublicAPI on 2086 needs it).
-    secure,
-    maxAge: Math.floor(SESSION_TTL_MS / 1000),
-  });
+/** Both logins answer a throttled password check as every password check does: 429 or 503 with Retry-After. */
+export function loginThrottled(outcome: ThrottledLogin): KeyholdError {
+  const busy = outcome.kind === "busy" ? { busy: outcome.scope } : {};
+  return refusal({ valid: false, code: "LOCKED_OUT", retryAfterSeconds: outcome.retryAfterSeconds, ...busy });
 }

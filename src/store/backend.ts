@@ -1,5 +1,5 @@
 import type { ChangeFeed } from "../core/changes.js";
-import type { Store } from "./store.js";
+import type { Store } from "../core/storage/store.js";
 
 /** A store and the feed that tells this process about changes made through any other. */
 export interface Backend {

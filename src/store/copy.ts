@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { AccountRecord, AuditRecord, Store } from "./store.js";
+import type { AccountRecord, AuditRecord } from "../core/storage/records.js";
+import type { Store } from "../core/storage/store.js";
 
 export interface CopyOptions {
   /** Erase a target that already holds data (otherwise it is refused). */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createKeyFile, keyFingerprint, KeyFileError, readKeyFile, SecretBox } from "../core/secret-box.js";
-import type { Store } from "./store.js";
+import type { Store } from "../core/storage/store.js";
 
 export interface KeyBindingOptions {
   /** Write a new key file when there is none and the store holds nothing a key sealed (`serve` only). */

@@ -14,11 +14,11 @@ import type {
   IpAccessHashRecord,
   NewAccount,
   SessionRecord,
-  Store,
   StoreCounts,
   UsageUpdate,
-} from "./store.js";
-import { DuplicateRecordError } from "./store.js";
+} from "../core/storage/records.js";
+import { DuplicateRecordError } from "../core/storage/errors.js";
+import type { Store } from "../core/storage/store.js";
 
 const KEY_FINGERPRINT = "key_fingerprint";
 

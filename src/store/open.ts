@@ -3,7 +3,7 @@ import type { Backend, OpenStoreOptions } from "./backend.js";
 import { redactUrl } from "./postgres-connection.js";
 import { openPostgresBackend, openPostgresStore } from "./postgres.js";
 import { openSqliteBackend, openSqliteStore } from "./sqlite.js";
-import type { Store } from "./store.js";
+import type { Store } from "../core/storage/store.js";
 
 export const DEFAULT_SQLITE_FILE = "keyhold.sqlite";
 

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import { KyselyStore } from "./kysely-store.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
-import type { Store } from "./store.js";
+import type { Store } from "../core/storage/store.js";
 import { StoreMissingError, type Backend, type OpenStoreOptions } from "./backend.js";
 import { PostgresChangeFeed } from "./postgres-changes.js";
 import { createPostgresPool, parsePostgresUrl, redactUrl } from "./postgres-connection.js";

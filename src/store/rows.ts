@@ -1,7 +1,7 @@
 import type { Role } from "../core/account.js";
 import type { Selectable } from "kysely";
 import type { AccessHashesTable, AccountsTable, ApiTokensTable, AuditLogTable, IpAccessHashesTable, SessionsTable } from "./schema.js";
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, SessionRecord, TokenOrigin } from "./store.js";
+import type { AccessHashRecord, AccountRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, SessionRecord, TokenOrigin } from "../core/storage/records.js";
 
 // The one place where rows become records: BIGINT strings, 0/1 flags and JSON text end here.
 

@@ -6,7 +6,7 @@ import { LocalChangeFeed } from "../core/changes.js";
 import { KyselyStore } from "./kysely-store.js";
 import { migrateToLatest } from "./migrations/index.js";
 import type { Database } from "./schema.js";
-import type { Store } from "./store.js";
+import type { Store } from "../core/storage/store.js";
 import { StoreMissingError, type Backend, type OpenStoreOptions } from "./backend.js";
 
 const EXTERNAL_CHANGE_CHECK_MS = 500;

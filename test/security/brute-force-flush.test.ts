@@ -53,7 +53,7 @@ describe("REST /api/v1/brute-force (root)", () => {
     expect(flushed.json().msg).toEqual({ flushed: ["ip:127.0.0.1"] });
     expect((await version(app, ROOT_PASSWORD, NEWCOMER)).statusCode).toBe(200);
     expect((await version(app, ROOT_PASSWORD, "198.51.100.9")).statusCode).toBe(429);
-    const audit = await app.keyhold.store.listAudit({ action: "brute-force.flush", limit: 5 });
+    const audit = await app.keyhold.audit.list({ action: "brute-force.flush", limit: 5 });
     expect(audit[0]).toMatchObject({ actor: "root", target: "127.0.0.1", detail: { flushed: 1 } });
 
     const all = await app.app.inject({ method: "DELETE", url: "/api/v1/brute-force", headers: ROOT_AUTH, remoteAddress: "192.0.2.1" });
@@ -162,7 +162,7 @@ describe("audit codes a reader understands, kept from clients", () => {
     expect(unknownUser.body).toBe(wrongPassword.body);
     const wrongToken = await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: "whm root:NOTATOKEN" }, remoteAddress: "192.0.2.62" });
     expect(wrongToken.statusCode).toBe(401);
-    const codes = (await app.keyhold.store.listAudit({ action: "login.failure", limit: 10 })).map((entry) => [entry.ip, entry.detail.code, entry.detail.counted]);
+    const codes = (await app.keyhold.audit.list({ action: "login.failure", limit: 10 })).map((entry) => [entry.ip, entry.detail.code, entry.detail.counted]);
     expect(codes).toEqual(
       expect.arrayContaining([
         ["192.0.2.60", "BAD_PASSWORD", true],
@@ -170,6 +170,6 @@ describe("audit codes a reader understands, kept from clients", () => {
         ["192.0.2.62", "BAD_TOKEN", true],
       ]),
     );
-    expect(JSON.stringify(await app.keyhold.store.listAudit({ limit: 50 }))).not.toContain("not-it");
+    expect(JSON.stringify(await app.keyhold.audit.list({ limit: 50 }))).not.toContain("not-it");
   });
 });

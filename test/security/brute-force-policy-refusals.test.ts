@@ -42,7 +42,7 @@ describe("a stale credential does not take down a working one", () => {
       expect(refused.json().metadata.reason).toBe("Access hash authentication is disabled on this server (allow_deprecated_accesshash is 0).");
     }
     expect((await version(app, `whm root:${working}`, BILLING)).statusCode).toBe(200);
-    const audit = await app.keyhold.store.listAudit({ action: "login.failure", limit: 5 });
+    const audit = await app.keyhold.audit.list({ action: "login.failure", limit: 5 });
     expect(audit[0]!.detail).toMatchObject({ code: "ACCESS_HASH_DISABLED", counted: false });
   });
 

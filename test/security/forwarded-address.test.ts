@@ -67,7 +67,7 @@ describe("without --trust-proxy, a loopback caller cannot claim another client's
   it("guesses sent with a forged X-Real-IP are counted against the caller, not the address it names", async () => {
     const { app, keyhold } = await start([]);
     for (let i = 0; i < 5; i++) expect((await authRequest(app, { authorization: `whm root:WRONG${i}`, "x-real-ip": "198.51.100.7" }, "127.0.0.1")).statusCode).toBe(401);
-    const failures = await keyhold.store.listAudit({ action: "login.failure", limit: 10 });
+    const failures = await keyhold.audit.list({ action: "login.failure", limit: 10 });
     expect(failures).toHaveLength(5);
     expect(failures.every((entry) => entry.ip === "127.0.0.1")).toBe(true);
     // The block falls on the caller itself: its next request, with a good token, is 429.

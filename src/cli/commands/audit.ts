@@ -35,7 +35,7 @@ export function auditCommand(): Command {
     .option("--json", "print JSON")
     .action(async (flags: AuditFlags) => {
       await withKeyhold(flags, async (keyhold) => {
-        const entries = await keyhold.store.listAudit({
+        const entries = await keyhold.audit.list({
           limit: flags.limit,
           ...(flags.actor === undefined ? {} : { actor: flags.actor }),
           ...(flags.action === undefined ? {} : { action: flags.action }),

@@ -1,6 +1,5 @@
 import { Command } from "commander";
 import { CLI_ACTOR } from "../../core/actor.js";
-import { flushBlocks, listBlocks } from "../../core/brute-force-admin.js";
 import { KeyholdError } from "../../core/errors.js";
 import { DEFAULT_HTTP_PORT } from "../../config.js";
 import { openKeyhold, resolveStoreLocation, withStoreOptions, type StoreFlags } from "../context.js";
@@ -83,8 +82,8 @@ async function inRedis(flags: BruteForceFlags, redisUrl: string): Promise<Blocks
   const keyhold = await openKeyhold(resolveStoreLocation(flags, process.env), { create: false, redisUrl });
   return {
     list: async () =>
-      (await listBlocks(keyhold, CLI_ACTOR)).map((block) => ({ key: block.key, kind: block.kind, failures: block.failures, blocked_until: block.blockedUntil, retry_after: block.retryAfterSeconds })),
-    flush: (target) => flushBlocks(keyhold, CLI_ACTOR, target),
+      (await keyhold.blocks.list(CLI_ACTOR)).map((block) => ({ key: block.key, kind: block.kind, failures: block.failures, blocked_until: block.blockedUntil, retry_after: block.retryAfterSeconds })),
+    flush: (target) => keyhold.blocks.flush(CLI_ACTOR, target),
     close: () => keyhold.close(),
   };
 }

@@ -1,5 +1,4 @@
 import { Type } from "typebox";
-import { flushBlocks, listBlocks } from "../../../core/brute-force-admin.js";
 import { actorOf } from "../../context.js";
 import type { RestApp, RestContext } from "../app.js";
 import { success } from "../present.js";
@@ -29,7 +28,7 @@ export function registerBruteForceRoutes(app: RestApp, { keyhold }: RestContext)
     config,
     schema: { tags, summary: "Current brute-force blocks and counted failures (root)", response: { 200: Success(Type.Array(Block)), ...errorResponses } },
     handler: async (request) => {
-      const blocks = await listBlocks(keyhold, actorOf(request));
+      const blocks = await keyhold.blocks.list(actorOf(request));
       return success(blocks.map((block) => ({ key: block.key, kind: block.kind, failures: block.failures, blocked_until: block.blockedUntil, retry_after: block.retryAfterSeconds })));
     },
   });
@@ -37,7 +36,7 @@ export function registerBruteForceRoutes(app: RestApp, { keyhold }: RestContext)
   app.delete("/brute-force", {
     config,
     schema: { tags, summary: "Flush every block and counted failure (root)", response: { 200: Success(Flushed), ...errorResponses } },
-    handler: async (request) => success({ flushed: await flushBlocks(keyhold, actorOf(request), null) }),
+    handler: async (request) => success({ flushed: await keyhold.blocks.flush(actorOf(request), null) }),
   });
 
   app.delete("/brute-force/:target", {
@@ -48,6 +47,6 @@ export function registerBruteForceRoutes(app: RestApp, { keyhold }: RestContext)
       params: Type.Object({ target: Type.String({ maxLength: 200 }) }),
       response: { 200: Success(Flushed), ...errorResponses },
     },
-    handler: async (request) => success({ flushed: await flushBlocks(keyhold, actorOf(request), request.params.target) }),
+    handler: async (request) => success({ flushed: await keyhold.blocks.flush(actorOf(request), request.params.target) }),
   });
 }

@@ -1,8 +1,8 @@
 import { KeyholdError } from "../../../core/errors.js";
-import { SESSION_TTL_MS } from "../../../core/sessions.js";
-import { refusal } from "../../authenticate.js";
-import { CROSS_SITE_LOGIN, isCrossSiteLogin } from "../../login.js";
+import { logIn, type LoginOutcome } from "../../../core/login.js";
+import { CROSS_SITE_LOGIN, isCrossSiteLogin, loginThrottled } from "../../login.js";
 import { SESSION_COOKIE, rejectControlCharacters } from "../../credentials.js";
+import { clearSessionCookie, setSessionCookie } from "../../session-cookies.js";
 import type { RestApp, RestContext } from "../app.js";
 import { success } from "../present.js";
 import { SessionInfo, SessionLogin, Success } from "../schemas.js";
@@ -21,21 +21,10 @@ export function registerSessionRoutes(app: RestApp, { keyhold }: RestContext): v
     schema: { tags, summary: "Log in with a password", body: SessionLogin, response: { 201: Success(SessionInfo), ...errorResponses } },
     handler: async (request, reply) => {
       rejectControlCharacters(request.body.user, "user");
-      const outcome = await keyhold.verifier.verify({ scheme: "password", username: request.body.user, password: request.body.pass }, { ip: request.ip });
-      if (!outcome.valid) {
-        if (outcome.code === "LOCKED_OUT") throw refusal(outcome);
-        throw new KeyholdError("UNAUTHENTICATED", "The login is invalid.");
-      }
-      const { account, acls } = outcome.identity;
-      if (account.role === "user") throw new KeyholdError("FORBIDDEN", "This account has no access to Keyhold's management.");
-      const session = await keyhold.sessions.create(account, request.ip);
-      reply.setCookie(SESSION_COOKIE, session.secret, {
-        path: "/",
-        httpOnly: true,
-        sameSite: "strict",
-        secure: request.protocol === "https",
-        maxAge: Math.floor(SESSION_TTL_MS / 1000),
-      });
+      const outcome = await logIn(keyhold, { username: request.body.user, password: request.body.pass, ip: request.ip });
+      if (outcome.kind !== "logged-in") throw loginRefusal(outcome);
+      const { account, acls, session } = outcome;
+      setSessionCookie(request, reply, session.secret);
       reply.code(201);
       return success({ user: account.username, role: account.role, acls: acls.list(), credential: { kind: "session", name: null }, security_token: session.securityToken });
     },
@@ -59,8 +48,20 @@ export function registerSessionRoutes(app: RestApp, { keyhold }: RestContext): v
     handler: async (request, reply) => {
       const secret = request.cookies[SESSION_COOKIE];
       if (secret !== undefined && request.identity?.credential.kind === "session") await keyhold.sessions.destroy(secret);
-      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      clearSessionCookie(reply);
       return success({ logged_out: true });
     },
   });
+}
+
+function loginRefusal(outcome: Exclude<LoginOutcome, { kind: "logged-in" }>): KeyholdError {
+  switch (outcome.kind) {
+    case "locked-out":
+    case "busy":
+      return loginThrottled(outcome);
+    case "invalid":
+      return new KeyholdError("UNAUTHENTICATED", "The login is invalid.");
+    case "role-not-allowed":
+      return new KeyholdError("FORBIDDEN", "This account has no access to Keyhold's management.");
+  }
 }

@@ -1,5 +1,4 @@
 import { Type } from "typebox";
-import { readAuditLog } from "../../../core/audit.js";
 import { SETTINGS, displayValue } from "../../../core/settings.js";
 import { KEYHOLD_VERSION } from "../../../version.js";
 import { actorOf } from "../../context.js";
@@ -22,7 +21,7 @@ export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestC
       // The counts are about every tenant: a reseller, or a root token narrowed to a few
       // privileges, has no business knowing how many accounts and keys the others hold.
       if (!actorOf(request).acls.rootLevel) return success(health);
-      const counts = await keyhold.store.counts();
+      const counts = await keyhold.counts();
       return success({
         ...health,
         count_accounts: counts.accounts,
@@ -77,7 +76,7 @@ export function registerSystemRoutes(app: RestApp, { keyhold, startedAt }: RestC
     },
     handler: async (request) => {
       const { limit, ...filter } = request.query;
-      const entries = await readAuditLog(keyhold.store, actorOf(request), request.identity!.account, { ...filter, limit: limit ?? 100 });
+      const entries = await keyhold.audit.read(actorOf(request), request.identity!.account, { ...filter, limit: limit ?? 100 });
       return success(entries.map((entry) => ({ ...entry, detail: { ...entry.detail } })));
     },
   });

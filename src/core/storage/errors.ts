@@ -1,6 +1,14 @@
+// The two storage failures the core and the HTTP layer tell apart from every other.
+
+/** Thrown by inserts and renames that would break a uniqueness rule (username, domain, token name…). */
+export class DuplicateRecordError extends Error {
+  override readonly name = "DuplicateRecordError";
+}
+
 // Failures that mean "the database (or Redis) cannot be reached right now", as each driver words
 // them. The HTTP layer answers these with 503 rather than 500: the request was not served, and
-// trying again later will work.
+// trying again later will work. The list lives beside the contracts, not in a backend, so that
+// the layers above can tell these apart without reaching into the store.
 
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",

@@ -1,0 +1,31 @@
+import type { Account } from "./account.js";
+import { holdsAllPrivilegesOf, type Actor } from "./actor.js";
+import { forbidden } from "./errors.js";
+import type { AuditSource } from "./storage/audit-source.js";
+import type { AuditFilter, AuditRecord } from "./storage/records.js";
+
+/** Reading the accounting log back; every service writes its own lines as it acts. */
+export class AuditLog {
+  constructor(private readonly source: AuditSource) {}
+
+  /** Every entry the filter matches, unchecked: for the operator at the console (`keyhold audit`). */
+  list(filter: AuditFilter): Promise<AuditRecord[]> {
+    return this.source.listAudit(filter);
+  }
+
+  /**
+   * Root level (`all`) reads the whole log. Anyone else reads only the entries of its own actions,
+   * and only with a credential holding every privilege of its account (its password, a session,
+   * a full-access token): those entries tell what every key of the account did, so a key narrowed
+   * to a few privileges (`list-accts`, say) does not read them.
+   */
+  async read(actor: Actor, account: Account, filter: AuditFilter): Promise<AuditRecord[]> {
+    if (actor.acls.rootLevel) return this.source.listAudit(filter);
+    if (!holdsAllPrivilegesOf(actor, account)) {
+      throw forbidden("Permission denied: reading the audit log needs every privilege of the account (root level for all entries); this credential is narrowed.");
+    }
+    // Asking for someone else's entries must find none, not quietly answer with one's own.
+    if (filter.actor !== undefined && filter.actor !== actor.username) return [];
+    return this.source.listAudit({ ...filter, actor: actor.username });
+  }
+}
