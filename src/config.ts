@@ -1,18 +1,56 @@
+import { join } from "node:path";
 import { invalidArgument } from "./core/errors.js";
 
 export const DEFAULT_HTTP_PORT = 2086;
 export const DEFAULT_HTTPS_PORT = 2087;
 
-/** Everything `keyhold serve` is configured with, resolved once from flags and environment. */
-export interface ServerConfig {
+/** The flags of every command that opens the store, `serve` included (cli/context.ts declares them). */
+export interface StoreFlags {
+  dataDir?: string;
+  database?: string;
+  keyFile?: string;
+}
+
+/** Where the store and the key file that decrypts it are. */
+export interface StoreLocation {
+  readonly dataDir: string;
+  /** Unset: SQLite in the data directory. */
+  readonly databaseUrl: string | undefined;
+  readonly keyFile: string;
+}
+
+/**
+ * The store's location from its flags and their environment twins, a flag winning over its
+ * variable: --data-dir or KEYHOLD_DATA_DIR (./data), --database or KEYHOLD_DATABASE_URL (SQLite
+ * in the data directory), --key-file or KEYHOLD_KEY_FILE (keyhold.key in the data directory).
+ * The one resolution `serve` and every other command use, so they always find the same store.
+ */
+export function resolveStoreLocation(flags: StoreFlags, env: NodeJS.ProcessEnv): StoreLocation {
+  const dataDir = flags.dataDir ?? env.KEYHOLD_DATA_DIR ?? "./data";
+  return {
+    dataDir,
+    databaseUrl: flags.database ?? env.KEYHOLD_DATABASE_URL,
+    keyFile: flags.keyFile ?? env.KEYHOLD_KEY_FILE ?? join(dataDir, "keyhold.key"),
+  };
+}
+
+/** --redis or KEYHOLD_REDIS_URL: the Redis that instances share brute-force counters through (none if unset or empty). */
+export function resolveRedisUrl(flags: { redis?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  return flags.redis ?? env.KEYHOLD_REDIS_URL;
+}
+
+/** Everything `keyhold serve` is configured with, resolved once from flags and environment; where its store is first. */
+export interface ServerConfig extends StoreLocation {
   readonly host: string;
   readonly port: number;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
-  readonly dataDir: string;
-  readonly databaseUrl: string | undefined;
-  readonly keyFile: string | undefined;
   /** Redis for brute-force counters shared by several instances. */
   readonly redisUrl: string | undefined;
+  /**
+   * KEYHOLD_ROOT_PASSWORD, when set and not empty: the password root is given if the store has no
+   * root yet. Undefined: a password is generated then, and shown once.
+   */
+  readonly rootPassword: string | undefined;
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-* headers are believed. */
   readonly trustProxy: readonly string[];
   /** Lets secrets (new hashes and tokens) travel over plain HTTP to non-loopback clients. */
@@ -26,14 +64,11 @@ export interface ServerConfig {
   readonly authRulesFile: string | undefined;
 }
 
-export interface ServeFlags {
+export interface ServeFlags extends StoreFlags {
   host?: string;
   port?: string;
   tlsCert?: string;
   tlsKey?: string;
-  dataDir?: string;
-  database?: string;
-  keyFile?: string;
   redis?: string;
   trustProxy?: string;
   insecureHttp?: boolean;
@@ -54,10 +89,9 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     host: flags.host ?? env.KEYHOLD_HOST ?? "127.0.0.1",
     port,
     tls,
-    dataDir: flags.dataDir ?? env.KEYHOLD_DATA_DIR ?? "./data",
-    databaseUrl: flags.database ?? env.KEYHOLD_DATABASE_URL,
-    keyFile: flags.keyFile ?? env.KEYHOLD_KEY_FILE,
-    redisUrl: flags.redis ?? env.KEYHOLD_REDIS_URL,
+    ...resolveStoreLocation(flags, env),
+    redisUrl: resolveRedisUrl(flags, env),
+    rootPassword: env.KEYHOLD_ROOT_PASSWORD === "" ? undefined : env.KEYHOLD_ROOT_PASSWORD,
     trustProxy: splitList(flags.trustProxy ?? env.KEYHOLD_TRUST_PROXY ?? ""),
     insecureHttp: flags.insecureHttp === true || env.KEYHOLD_INSECURE_HTTP === "1",
     bodyLimit: 1024 * 1024,

@@ -9,6 +9,7 @@ import { createKeyhold, type Keyhold } from "../src/core/keyhold.js";
 import { loadOrCreateKeyFile, SecretBox } from "../src/core/secret-box.js";
 import { buildServer } from "../src/http/server.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
+import { TEST_HTTP, basicHeader } from "./harness.js";
 
 async function openAt(databasePath: string, keyFile: string): Promise<Keyhold> {
   return createKeyhold({ store: await openSqliteStore(databasePath), secretBox: new SecretBox(loadOrCreateKeyFile(keyFile).key) });
@@ -110,11 +111,11 @@ describe("an access hash is encrypted at rest", () => {
       await expect(keyhold.accessHashes.read(CLI_ACTOR, "root")).rejects.toThrow("There was a problem loading the accesshash.");
       // WHM's answer for it: HTTP 200, result 0 and its reason, not a server error.
       await keyhold.settings.set(CLI_ACTOR, "allow_deprecated_accesshash", "1");
-      const app = buildServer(keyhold, { trustProxy: [], insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent" });
+      const app = buildServer(keyhold, TEST_HTTP);
       try {
         const password = "root-password-9";
         await keyhold.accounts.setPassword(CLI_ACTOR, "root", password);
-        const response = await app.inject({ method: "GET", url: "/json-api/accesshash?api.version=1", headers: { authorization: `Basic ${Buffer.from(`root:${password}`).toString("base64")}` } });
+        const response = await app.inject({ method: "GET", url: "/json-api/accesshash?api.version=1", headers: { authorization: basicHeader("root", password) } });
         expect(response.statusCode).toBe(200);
         expect(response.json().metadata).toMatchObject({ command: "accesshash", result: 0, reason: "There was a problem loading the accesshash." });
       } finally {

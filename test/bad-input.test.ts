@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { KyselyStore } from "../src/store/kysely-store.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
-import { ROOT, authorization, createTestApp, form, type Auth, type TestApp } from "./harness.js";
+import { ROOT, accountCount, authorization, createTestApp, form, type Auth, type TestApp } from "./harness.js";
 
 // Malformed requests get a clear error in the WHM envelope and the right status: never a 500,
 // a crash, or a half-written record (issue 2, "Bad input").
@@ -33,10 +33,6 @@ function expectNo500(response: LightMyRequestResponse, label: string): void {
   expect(() => response.json(), `${label}: body is JSON`).not.toThrow();
 }
 
-async function accountCount(): Promise<number> {
-  return (await t.store.listAccounts()).length;
-}
-
 async function auditCount(action: string): Promise<number> {
   return (await t.keyhold.audit.list({ limit: 1000, action })).length;
 }
@@ -46,7 +42,7 @@ const CREATE = { "api.version": "1", username: "alice", password: "alice-passwor
 describe("body size", () => {
   it("a body over the limit is 413 in the WHM envelope, and creates nothing", async () => {
     t = await createTestApp({ http: { bodyLimit: 1024 } });
-    const before = await accountCount();
+    const before = await accountCount(t);
     const response = await t.app.inject({
       method: "POST",
       url: "/json-api/createacct",
@@ -56,7 +52,7 @@ describe("body size", () => {
     const body = expectWhmError(response, 413);
     expect(body.metadata.reason).toMatch(/too large/i);
     expect(body.metadata.command).toBe("createacct");
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
   });
 
   it("a JSON body, an untyped body and a login over the limit are 413 too", async () => {
@@ -125,7 +121,7 @@ describe("malformed bodies", () => {
       expectNo500(response, payload.slice(0, 60));
       expect(response.json().metadata.result, payload.slice(0, 60)).toBe(0);
     }
-    expect(await accountCount()).toBe(1);
+    expect(await accountCount(t)).toBe(1);
   });
 
   it("bad percent-encoding in a form body is 400 in the WHM envelope", async () => {
@@ -138,7 +134,7 @@ describe("malformed bodies", () => {
     });
     const body = expectWhmError(response, 400);
     expect(body.metadata.reason).toMatch(/percent-encoding|form/i);
-    expect(await accountCount()).toBe(1);
+    expect(await accountCount(t)).toBe(1);
   });
 
   it("odd but well-formed forms are answered, never with a 500", async () => {
@@ -190,7 +186,7 @@ describe("malformed bodies", () => {
       expect(result.body.metadata.reason).not.toMatch(/[\u0000-\u001f]/);
       expect(result.body.metadata.reason.length).toBeLessThan(500);
     }
-    expect(await accountCount()).toBe(1);
+    expect(await accountCount(t)).toBe(1);
     expect(await auditCount("account.create")).toBe(1);
   });
 });
@@ -273,7 +269,7 @@ describe("no half-written records", () => {
   it("a duplicate createacct leaves the count and the audit log unchanged", async () => {
     t = await createTestApp();
     expect((await t.whm("createacct", CREATE)).body.metadata.result).toBe(1);
-    const accounts = await accountCount();
+    const accounts = await accountCount(t);
     const created = await auditCount("account.create");
     for (let i = 0; i < 3; i++) {
       const duplicate = await t.whm("createacct", { ...CREATE, domain: `other${i}.example.com` });
@@ -281,7 +277,7 @@ describe("no half-written records", () => {
     }
     const domainClash = await t.whm("createacct", { ...CREATE, username: "bob" });
     expect(domainClash.body.metadata.result).toBe(0);
-    expect(await accountCount()).toBe(accounts);
+    expect(await accountCount(t)).toBe(accounts);
     expect(await auditCount("account.create")).toBe(created);
     expect(await t.store.getAccountByUsername("bob")).toBeNull();
   });
@@ -295,26 +291,26 @@ describe("no half-written records", () => {
   it("concurrent createacct calls for one username create exactly one account", async () => {
     t = await createTestApp();
     const auth = await rootToken();
-    const before = await accountCount();
+    const before = await accountCount(t);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) => t.whm("createacct", { ...CREATE, domain: `alice${i}.example.com` }, auth)),
     );
     for (const result of results) expect(result.status).toBe(200);
     expect(results.filter((result) => result.body.metadata.result === 1)).toHaveLength(1);
-    expect(await accountCount()).toBe(before + 1);
+    expect(await accountCount(t)).toBe(before + 1);
     expect(await auditCount("account.create")).toBe(before + 1);
   });
 
   it("concurrent createacct calls for one domain create exactly one account", async () => {
     t = await createTestApp();
     const auth = await rootToken();
-    const before = await accountCount();
+    const before = await accountCount(t);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) => t.whm("createacct", { ...CREATE, username: `user${i}` }, auth)),
     );
     for (const result of results) expect(result.status).toBe(200);
     expect(results.filter((result) => result.body.metadata.result === 1)).toHaveLength(1);
-    expect(await accountCount()).toBe(before + 1);
+    expect(await accountCount(t)).toBe(before + 1);
   });
 
   it("a store failure in the middle of createacct rolls the whole change back", async () => {
@@ -324,13 +320,13 @@ describe("no half-written records", () => {
       if (entry.action === "account.create") throw new Error("simulated disk failure");
       return original.call(this, entry);
     });
-    const before = await accountCount();
+    const before = await accountCount(t);
     const result = await t.whm("createacct", CREATE);
     // A fault of the server's own, not of the request: 500, still in the envelope, no detail leaked.
     expect(result.status).toBe(500);
     expect(result.body.metadata.result).toBe(0);
     expect(result.response.body).not.toContain("simulated disk failure");
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
     expect(await t.store.getAccountByUsername("alice")).toBeNull();
 
     vi.restoreAllMocks();

@@ -7,23 +7,21 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bruteForceCommand } from "../src/cli/commands/brute-force.js";
 import { openKeyhold } from "../src/cli/context.js";
+import { resolveStoreLocation } from "../src/config.js";
 import { RedisAttemptStore } from "../src/store/redis-attempts.js";
-import { CountingHasher, basicHeader, settledCount } from "./security/brute-force-helpers.js";
-import { ROOT, ROOT_PASSWORD, createTestApp, form, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
+import { CountingHasher, settledCount } from "./security/brute-force-helpers.js";
+import { ROOT, ROOT_PASSWORD, accountFixtures, basic, basicHeader, createTestApp, form, whmVersion, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
 
 // cPHulk-style brute-force protection with cPHulk's defaults (reference §6; issue 2).
 
 let t: TestApp;
 afterEach(async () => t?.close());
+const { createReseller } = accountFixtures(() => t);
 
 const MINUTE = 60_000;
 const ATTACKER = "198.51.100.66";
 const BYSTANDER = "198.51.100.77";
 const WRONG = "Wrong-Password-1";
-
-function basic(username: string, password: string): Auth {
-  return { basic: [username, password] };
-}
 
 async function version(auth: Auth, ip: string): Promise<WhmResult> {
   return t.whm("version", {}, auth, ip);
@@ -61,11 +59,6 @@ function expectLockedWhm(result: WhmResult): void {
 async function setting(key: string, value: string): Promise<void> {
   const result = await t.whm("set_tweaksetting", { key, value });
   expect(result.body.metadata.result, result.body.metadata.reason).toBe(1);
-}
-
-async function createReseller(username: string): Promise<void> {
-  const created = await t.whm("createacct", { username, password: `${username}-password-1`, domain: `${username}.example.com`, reseller: "1" });
-  expect(created.body.metadata.result, created.body.metadata.reason).toBe(1);
 }
 
 async function withToken(options: TestAppOptions = {}): Promise<string> {
@@ -353,7 +346,7 @@ describe("the audit log", () => {
 
   it("records a user name with control characters without storing them raw", async () => {
     t = await createTestApp();
-    const response = await version({ header: `Basic ${Buffer.from(`evil${"\u001b"}[31m:password`).toString("base64")}` }, ATTACKER);
+    const response = await version({ header: basicHeader(`evil${"\u001b"}[31m`, "password") }, ATTACKER);
     expect(response.status).toBe(400);
     const text = JSON.stringify(await t.keyhold.audit.list({ limit: 100 }));
     expect(text).not.toContain("\\u001b");
@@ -385,7 +378,7 @@ describe("with Redis (KEYHOLD_TEST_REDIS_URL, default redis://127.0.0.1:6379)", 
     const hashers = [new CountingHasher(true), new CountingHasher(true)];
     const [a, b] = [await instance(hashers[0]!), await instance(hashers[1]!)];
     const call = (app: TestApp, password: string) =>
-      app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", password) }, remoteAddress: ATTACKER });
+      whmVersion(app, basicHeader("root", password), ATTACKER);
     const all = [a!, b!].flatMap((app) => Array.from({ length: 150 }, (_, i) => call(app, `${WRONG}-${i}`)));
     const total = () => hashers[0]!.verified + hashers[1]!.verified;
     const sixth = new Promise<void>((resolve) => {
@@ -412,10 +405,10 @@ describe("with Redis (KEYHOLD_TEST_REDIS_URL, default redis://127.0.0.1:6379)", 
     const app = await instance(new CountingHasher(false));
     // The CLI reads the real clock; so must the server whose blocks it lists.
     app.clock.current = Date.now();
-    for (let i = 0; i < 5; i++) await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", `${WRONG}-${i}`) }, remoteAddress: ATTACKER });
+    for (let i = 0; i < 5; i++) await whmVersion(app, basicHeader("root", `${WRONG}-${i}`), ATTACKER);
     const dataDir = mkdtempSync(join(tmpdir(), "keyhold-bf-"));
     try {
-      const store = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") }, { create: true });
+      const store = await openKeyhold(resolveStoreLocation({ dataDir }, {}), { create: true });
       await store.close();
       const cli = async (args: string[]): Promise<string> => {
         let out = "";
@@ -432,7 +425,7 @@ describe("with Redis (KEYHOLD_TEST_REDIS_URL, default redis://127.0.0.1:6379)", 
       };
       expect(JSON.parse(await cli(["list", "--json"]))).toContainEqual(expect.objectContaining({ key: `ip:${ATTACKER}`, failures: 5 }));
       expect(await cli(["flush", ATTACKER])).toBe(`Flushed ip:${ATTACKER}\n`);
-      const after = await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", ROOT_PASSWORD) }, remoteAddress: ATTACKER });
+      const after = await whmVersion(app, basicHeader("root", ROOT_PASSWORD), ATTACKER);
       expect(after.statusCode).toBe(200);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -442,7 +435,7 @@ describe("with Redis (KEYHOLD_TEST_REDIS_URL, default redis://127.0.0.1:6379)", 
   it("the same rules as in memory: 5 failures block, a success releases its reservation", async () => {
     prefix = `keyhold-test-${randomBytes(4).toString("hex")}:`;
     const app = await instance(new CountingHasher(false));
-    const call = (password: string) => app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", password) }, remoteAddress: ATTACKER });
+    const call = (password: string) => whmVersion(app, basicHeader("root", password), ATTACKER);
     for (let i = 0; i < 10; i++) expect((await call(ROOT_PASSWORD)).statusCode).toBe(200);
     for (let i = 0; i < 4; i++) expect((await call(`${WRONG}-${i}`)).statusCode).toBe(401);
     expect((await call(ROOT_PASSWORD)).statusCode).toBe(200);

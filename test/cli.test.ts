@@ -1,39 +1,11 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKeyhold } from "../src/cli/context.js";
+import { resolveStoreLocation } from "../src/config.js";
 import { openSqliteStore } from "../src/store/sqlite.js";
-
-const execFileAsync = promisify(execFile);
-const PROJECT = fileURLToPath(new URL("..", import.meta.url));
-// The built CLI, as `npx keyhold` runs it (`npm test` builds first through `pretest`).
-const CLI = join(PROJECT, "dist", "src", "cli", "main.js");
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI to completion; a non-zero exit is an outcome to assert on, not an exception. */
-async function keyhold(args: readonly string[], options: { input?: string } = {}): Promise<Run> {
-  // Settings from the developer's shell must not leak into the commands under test.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("KEYHOLD_")));
-  const pending = execFileAsync(process.execPath, [CLI, ...args], { cwd: PROJECT, env, encoding: "utf8" });
-  pending.child.stdin?.end(options.input ?? "");
-  try {
-    const { stdout, stderr } = await pending;
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failure.code !== "number") throw error;
-    return { code: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
-  }
-}
+import { CLI, runCli } from "./server-process.js";
 
 // Each run starts a Node process (about half a second), so the file gets more time than the default.
 describe("the keyhold CLI", { timeout: 60_000 }, () => {
@@ -45,7 +17,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     dataDir = mkdtempSync(join(tmpdir(), "keyhold-cli-"));
     at = ["--data-dir", dataDir];
     // `keyhold serve` creates the store and root; do the same without starting a server.
-    const domain = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") }, { create: true });
+    const domain = await openKeyhold(resolveStoreLocation({ dataDir }, {}), { create: true });
     try {
       expect(await domain.accounts.ensureRoot("root-password-1")).toBe(true);
     } finally {
@@ -56,7 +28,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
 
   describe("help and usage errors", () => {
     it("prints help and exits 0 for --help, on the program and on subcommands", async () => {
-      const [top, sub] = await Promise.all([keyhold(["--help"]), keyhold(["account", "add", "--help"])]);
+      const [top, sub] = await Promise.all([runCli(["--help"]), runCli(["account", "add", "--help"])]);
       expect(top.code).toBe(0);
       expect(top.stdout).toMatch(/Usage: keyhold/);
       for (const command of ["account", "accesshash", "settings", "audit", "convert-accesshash-to-token", "serve"]) {
@@ -67,16 +39,16 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     });
 
     it("exits 2 for an unknown command", async () => {
-      const run = await keyhold(["frobnicate"]);
+      const run = await runCli(["frobnicate"]);
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/unknown command 'frobnicate'/);
     });
 
     it("exits 2 for a missing argument or required option", async () => {
       const [missing, noDomain, noUser] = await Promise.all([
-        keyhold(["account", "remove", ...at]),
-        keyhold(["account", "add", "carol", ...at]),
-        keyhold(["accesshash", "generate", ...at]),
+        runCli(["account", "remove", ...at]),
+        runCli(["account", "add", "carol", ...at]),
+        runCli(["accesshash", "generate", ...at]),
       ]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/missing required argument 'username'/);
@@ -89,12 +61,12 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
 
   describe("accounts", () => {
     it("adds a reseller with the password from standard input, and lists it", async () => {
-      const add = await keyhold(["account", "add", "bob", "--domain", "bob.example.com", "--reseller", "--password-stdin", ...at], { input: "bob-password-1\n" });
+      const add = await runCli(["account", "add", "bob", "--domain", "bob.example.com", "--reseller", "--password-stdin", ...at], { input: "bob-password-1\n" });
       expect(add.stderr).toBe("");
       expect(add.code).toBe(0);
       expect(add.stdout).toBe("Created reseller “bob” (bob.example.com).\n");
 
-      const list = await keyhold(["account", "list", "--json", ...at]);
+      const list = await runCli(["account", "list", "--json", ...at]);
       expect(list.code).toBe(0);
       const rows = JSON.parse(list.stdout) as Array<Record<string, unknown>>;
       const bob = rows.find((row) => row.username === "bob");
@@ -106,7 +78,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     });
 
     it("stored the password it read from standard input (without the newline)", async () => {
-      const domain = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") });
+      const domain = await openKeyhold(resolveStoreLocation({ dataDir }, {}));
       try {
         const outcome = await domain.verifier.verify({ scheme: "password", username: "bob", password: "bob-password-1" }, { ip: "127.0.0.1" });
         expect(outcome.valid).toBe(true);
@@ -116,40 +88,40 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     });
 
     it("refuses a duplicate account with exit 1 and a message on stderr", async () => {
-      const again = await keyhold(["account", "add", "bob", "--domain", "other.example.com", "--password", "bob-password-2", ...at]);
+      const again = await runCli(["account", "add", "bob", "--domain", "other.example.com", "--password", "bob-password-2", ...at]);
       expect(again.code).toBe(1);
       expect(again.stderr).toBe("error: An account with the username “bob” already exists.\n");
       expect(again.stdout).toBe("");
     });
 
     it("shows and replaces a reseller's privileges", async () => {
-      const shown = await keyhold(["account", "acl", "bob", ...at]);
+      const shown = await runCli(["account", "acl", "bob", ...at]);
       expect(shown.code).toBe(0);
       expect(shown.stdout).toMatch(/^bob: .*manage-api-tokens/);
 
-      const set = await keyhold(["account", "acl", "bob", "list-accts,create-acct", "manage-api-tokens", "--json", ...at]);
+      const set = await runCli(["account", "acl", "bob", "list-accts,create-acct", "manage-api-tokens", "--json", ...at]);
       expect(set.code).toBe(0);
       expect(JSON.parse(set.stdout)).toEqual({ username: "bob", role: "reseller", acls: ["create-acct", "list-accts", "manage-api-tokens"] });
 
-      const bad = await keyhold(["account", "acl", "bob", "no-such-acl", ...at]);
+      const bad = await runCli(["account", "acl", "bob", "no-such-acl", ...at]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toBe("error: Invalid ACL(s) specified: no-such-acl\n");
-      expect(JSON.parse((await keyhold(["account", "acl", "bob", "--json", ...at])).stdout).acls).toEqual(["create-acct", "list-accts", "manage-api-tokens"]);
+      expect(JSON.parse((await runCli(["account", "acl", "bob", "--json", ...at])).stdout).acls).toEqual(["create-acct", "list-accts", "manage-api-tokens"]);
     });
 
     it("removes an account, and fails with exit 1 for an unknown one or for root", async () => {
-      const add = await keyhold(["account", "add", "dave", "--domain", "dave.example.com", "--password", "dave-password-1", ...at]);
+      const add = await runCli(["account", "add", "dave", "--domain", "dave.example.com", "--password", "dave-password-1", ...at]);
       expect(add.code).toBe(0);
-      const removed = await keyhold(["account", "remove", "dave", ...at]);
+      const removed = await runCli(["account", "remove", "dave", ...at]);
       expect(removed.code).toBe(0);
       expect(removed.stdout).toBe("dave account removed\n");
-      const rows = JSON.parse((await keyhold(["account", "list", "--json", ...at])).stdout) as Array<{ username: string }>;
+      const rows = JSON.parse((await runCli(["account", "list", "--json", ...at])).stdout) as Array<{ username: string }>;
       expect(rows.map((row) => row.username)).not.toContain("dave");
 
-      const unknown = await keyhold(["account", "remove", "dave", ...at]);
+      const unknown = await runCli(["account", "remove", "dave", ...at]);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toBe("error: The account “dave” does not exist.\n");
-      const root = await keyhold(["account", "remove", "root", ...at]);
+      const root = await runCli(["account", "remove", "root", ...at]);
       expect(root.code).toBe(1);
       expect(root.stderr).toMatch(/^error: .*root.*cannot be removed/);
     });
@@ -160,7 +132,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
 
     it("generates an access hash and writes it as ~/.accesshash (30 lines of 32 hex, mode 0600)", async () => {
       const path = join(dataDir, "bob.accesshash");
-      const run = await keyhold(["accesshash", "generate", "bob", "--write-file", path, ...at]);
+      const run = await runCli(["accesshash", "generate", "bob", "--write-file", path, ...at]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^Wrote the access hash of “bob” to .* \(mode 0600\)\.\nAccess Key Signature: ([0-9a-f]{2}:){15}[0-9a-f]{2}\n$/);
       expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -172,7 +144,7 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     });
 
     it("shows the same hash with its signature as JSON", async () => {
-      const run = await keyhold(["accesshash", "show", "bob", "--json", ...at]);
+      const run = await runCli(["accesshash", "show", "bob", "--json", ...at]);
       expect(run.code).toBe(0);
       const shown = JSON.parse(run.stdout) as { user: string; accesshash: string; signature: string };
       expect(shown.user).toBe("bob");
@@ -181,10 +153,10 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     });
 
     it("refuses an account that is not a reseller with WHM's message", async () => {
-      const run = await keyhold(["accesshash", "show", "nobody", ...at]);
+      const run = await runCli(["accesshash", "show", "nobody", ...at]);
       expect(run.code).toBe(1);
       expect(run.stderr).toBe("error: User nobody is not a reseller.\n");
-      const none = await keyhold(["accesshash", "show", "root", ...at]);
+      const none = await runCli(["accesshash", "show", "root", ...at]);
       expect(none.code).toBe(1);
       expect(none.stderr).toBe("error: No accesshash exists for root\n");
     });
@@ -192,32 +164,32 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
 
   describe("settings", () => {
     it("reads and changes a setting, and refuses unknown keys and bad values", async () => {
-      const before = await keyhold(["settings", "get", "allow_deprecated_accesshash", ...at]);
+      const before = await runCli(["settings", "get", "allow_deprecated_accesshash", ...at]);
       expect(before.code).toBe(0);
       expect(before.stdout).toBe("0\n");
 
-      const set = await keyhold(["settings", "set", "allow_deprecated_accesshash", "1", ...at]);
+      const set = await runCli(["settings", "set", "allow_deprecated_accesshash", "1", ...at]);
       expect(set.code).toBe(0);
       expect(set.stdout).toBe("allow_deprecated_accesshash = 1\n");
-      expect(JSON.parse((await keyhold(["settings", "get", "allow_deprecated_accesshash", "--json", ...at])).stdout)).toEqual({ key: "allow_deprecated_accesshash", value: 1 });
+      expect(JSON.parse((await runCli(["settings", "get", "allow_deprecated_accesshash", "--json", ...at])).stdout)).toEqual({ key: "allow_deprecated_accesshash", value: 1 });
 
-      const all = JSON.parse((await keyhold(["settings", "get", "--json", ...at])).stdout) as Array<{ key: string; value: number; default: number }>;
+      const all = JSON.parse((await runCli(["settings", "get", "--json", ...at])).stdout) as Array<{ key: string; value: number; default: number }>;
       expect(all.find((row) => row.key === "allow_deprecated_accesshash")).toMatchObject({ value: 1, default: 0 });
       expect(all.find((row) => row.key === "max_failures_byip")).toMatchObject({ value: 5, default: 5 });
 
-      const bad = await keyhold(["settings", "set", "allow_deprecated_accesshash", "2", ...at]);
+      const bad = await runCli(["settings", "set", "allow_deprecated_accesshash", "2", ...at]);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toBe("error: Invalid value for “allow_deprecated_accesshash”: use 0 or 1.\n");
-      const unknown = await keyhold(["settings", "set", "no_such_setting", "1", ...at]);
+      const unknown = await runCli(["settings", "set", "no_such_setting", "1", ...at]);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/^error: Unknown setting “no_such_setting”/);
-      expect((await keyhold(["settings", "get", "allow_deprecated_accesshash", ...at])).stdout).toBe("1\n");
+      expect((await runCli(["settings", "get", "allow_deprecated_accesshash", ...at])).stdout).toBe("1\n");
     });
   });
 
   describe("audit log", () => {
     it("lists what the CLI changed, newest first, and never the access hash", async () => {
-      const run = await keyhold(["audit", "list", "--json", ...at]);
+      const run = await runCli(["audit", "list", "--json", ...at]);
       expect(run.code).toBe(0);
       const entries = JSON.parse(run.stdout) as Array<{ at: string; actor: string; ip: string; action: string; target: string; outcome: string }>;
       const actions = entries.map((entry) => `${entry.action} ${entry.target}`);
@@ -226,14 +198,14 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
       const times = entries.map((entry) => Date.parse(entry.at));
       expect(times).toEqual([...times].sort((a, b) => b - a));
 
-      const hash = JSON.parse((await keyhold(["accesshash", "show", "bob", "--json", ...at])).stdout).accesshash as string;
+      const hash = JSON.parse((await runCli(["accesshash", "show", "bob", "--json", ...at])).stdout).accesshash as string;
       for (const fragment of hash.match(/.{32}/g) ?? []) expect(run.stdout).not.toContain(fragment);
       expect(run.stdout).not.toContain("bob-password-1");
 
-      const filtered = JSON.parse((await keyhold(["audit", "list", "--json", "--action", "account.remove", ...at])).stdout) as Array<{ action: string }>;
+      const filtered = JSON.parse((await runCli(["audit", "list", "--json", "--action", "account.remove", ...at])).stdout) as Array<{ action: string }>;
       expect(filtered.length).toBeGreaterThan(0);
       expect(filtered.every((entry) => entry.action === "account.remove")).toBe(true);
-      expect((await keyhold(["audit", "list", "--limit", "0", ...at])).code).toBe(2);
+      expect((await runCli(["audit", "list", "--limit", "0", ...at])).code).toBe(2);
     });
   });
 
@@ -252,15 +224,15 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
     const storeLine = (): string => `keyhold: store sqlite:${join(dataDir, "keyhold.sqlite")}, key ${join(dataDir, "keyhold.key")}\n`;
 
     it("skips root silently when root has no access hash", async () => {
-      const run = await keyhold(["convert-accesshash-to-token", "--verbose", ...at]);
+      const run = await runCli(["convert-accesshash-to-token", "--verbose", ...at]);
       expect(run).toEqual({ code: 0, stdout: "", stderr: storeLine() });
       expect(await tokensOf("root")).toEqual([]);
     });
 
     it("turns an access hash into a full-access token and says so with --verbose", async () => {
-      const generated = await keyhold(["accesshash", "generate", "root", "--json", ...at]);
+      const generated = await runCli(["accesshash", "generate", "root", "--json", ...at]);
       expect(generated.code).toBe(0);
-      const run = await keyhold(["convert-accesshash-to-token", "--verbose", "root", "bob", ...at]);
+      const run = await runCli(["convert-accesshash-to-token", "--verbose", "root", "bob", ...at]);
       expect(run.stderr).toBe(storeLine());
       expect(run.code).toBe(0);
       const lines = run.stdout.trimEnd().split("\n");
@@ -273,26 +245,26 @@ describe("the keyhold CLI", { timeout: 60_000 }, () => {
       expect(token).toMatchObject({ acls: null, whitelistIps: null, expiresAt: null, origin: "converted" });
       expect(lines[1]).toContain(`“${token!.name}”`);
       // The access hash itself stays.
-      expect((await keyhold(["accesshash", "show", "bob", ...at])).code).toBe(0);
+      expect((await runCli(["accesshash", "show", "bob", ...at])).code).toBe(0);
     });
 
     it("says a user is already converted on a second run and makes no duplicate", async () => {
       const [before] = await tokensOf("bob");
-      const run = await keyhold(["convert-accesshash-to-token", "--verbose", "bob", ...at]);
+      const run = await runCli(["convert-accesshash-to-token", "--verbose", "bob", ...at]);
       expect(run.code).toBe(0);
       expect(run.stdout).toBe(`The accesshash for “bob” is already converted, as “${before!.name}”; left unchanged.\n`);
       expect(await tokensOf("bob")).toEqual([before]);
-      const all = await keyhold(["convert-accesshash-to-token", "--all-resellers", ...at]);
+      const all = await runCli(["convert-accesshash-to-token", "--all-resellers", ...at]);
       expect(all.code).toBe(0);
       expect(all.stdout).toMatch(/already converted/);
       expect(await tokensOf("bob")).toHaveLength(1);
     });
 
     it("reports an unknown user on stderr and exits 1, still converting the others", async () => {
-      const fresh = await keyhold(["account", "add", "erin", "--domain", "erin.example.com", "--reseller", "--password", "erin-password-1", ...at]);
+      const fresh = await runCli(["account", "add", "erin", "--domain", "erin.example.com", "--reseller", "--password", "erin-password-1", ...at]);
       expect(fresh.code).toBe(0);
-      expect((await keyhold(["accesshash", "generate", "erin", ...at])).code).toBe(0);
-      const run = await keyhold(["convert-accesshash-to-token", "--verbose", "nobody", "erin", ...at]);
+      expect((await runCli(["accesshash", "generate", "erin", ...at])).code).toBe(0);
+      const run = await runCli(["convert-accesshash-to-token", "--verbose", "nobody", "erin", ...at]);
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(`${storeLine()}error: nobody: User nobody is not a reseller.\n`);
       expect(run.stdout).toMatch(/^Imported accesshash for “erin” as “accesshash-\d+”\n$/);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { formatAccessHashFile } from "../src/core/access-hash.js";
+import { formatAccessHashFile } from "../src/core/credentials/whm-access-hash.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
-import { ROOT, createTestApp, type Auth, type TestApp } from "./harness.js";
+import { ROOT, createTestApp, nowSeconds, whm, whmStatus, type Auth, type TestApp } from "./harness.js";
 
 // convert_accesshash_to_token as a service (reference §4; issue 3): the access hash becomes a
 // full-access token whose plaintext is the hash, safely re-runnable.
@@ -10,14 +10,6 @@ let t: TestApp;
 afterEach(async () => t?.close());
 
 const NAME = /^accesshash-\d+$/;
-
-function nowSeconds(): number {
-  return Math.floor(t.clock.now() / 1000);
-}
-
-function whm(username: string, secret: string): Auth {
-  return { whm: [username, secret] };
-}
 
 async function setting(value: "0" | "1"): Promise<void> {
   await t.keyhold.settings.set(CLI_ACTOR, "allow_deprecated_accesshash", value);
@@ -40,10 +32,6 @@ async function listTokens(auth: Auth = ROOT): Promise<Record<string, any>> {
   return result.body.data.tokens;
 }
 
-async function statusOf(fn: string, auth: Auth, remoteAddress = "127.0.0.1"): Promise<number> {
-  return (await t.whm(fn, {}, auth, remoteAddress)).status;
-}
-
 describe("convertAccessHash", () => {
   it("makes a full-access token named accesshash-<unix seconds>, with no whitelist and no expiry", async () => {
     t = await createTestApp();
@@ -53,7 +41,7 @@ describe("convertAccessHash", () => {
     expect(result.status).toBe("imported");
     expect(result.token).toMatchObject({
       owner: "root",
-      name: `accesshash-${nowSeconds()}`,
+      name: `accesshash-${nowSeconds(t)}`,
       createdAt: t.clock.now(),
       acls: null,
       whitelistIps: null,
@@ -63,29 +51,29 @@ describe("convertAccessHash", () => {
     });
     expect(result.token.effectiveAcls.rootLevel).toBe(true);
     const tokens = await listTokens();
-    expect(Object.keys(tokens)).toEqual([`accesshash-${nowSeconds()}`]);
-    expect(tokens[`accesshash-${nowSeconds()}`]).toMatchObject({ create_time: nowSeconds(), expires_at: null, whitelist_ips: null, has_full_access: 1 });
+    expect(Object.keys(tokens)).toEqual([`accesshash-${nowSeconds(t)}`]);
+    expect(tokens[`accesshash-${nowSeconds(t)}`]).toMatchObject({ create_time: nowSeconds(t), expires_at: null, whitelist_ips: null, has_full_access: 1 });
   });
 
   it("keeps the hash working as `whm user:<hash>` after allow_deprecated_accesshash goes back to 0, and leaves the access hash in place", async () => {
     t = await createTestApp();
     await setting("1");
     const hash = await generate();
-    expect(await statusOf("version", whm("root", hash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", hash))).toBe(200);
     await setting("0");
-    expect(await statusOf("version", whm("root", hash))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", hash))).toBe(401);
 
     const result = await convert("root", hash);
     expect(result.status).toBe("imported");
     expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(0);
-    expect(await statusOf("listaccts", whm("root", hash), "198.51.100.4")).toBe(200);
+    expect(await whmStatus(t, "listaccts", whm("root", hash), "198.51.100.4")).toBe(200);
     // It authenticated as the token: the token records the use.
-    expect((await listTokens())[result.token.name]).toMatchObject({ last_used_ip: "198.51.100.4", last_used_at: nowSeconds() });
+    expect((await listTokens())[result.token.name]).toMatchObject({ last_used_ip: "198.51.100.4", last_used_at: nowSeconds(t) });
     // The access hash itself was not revoked or replaced.
     const view = await t.keyhold.accessHashes.read(CLI_ACTOR, "root");
     expect(view.accesshash).toBe(hash);
     await setting("1");
-    expect(await statusOf("version", whm("root", hash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", hash))).toBe(200);
   });
 
   it("uses the hash with all whitespace removed as the plaintext (the ~/.accesshash file form converts too)", async () => {
@@ -95,7 +83,7 @@ describe("convertAccessHash", () => {
     expect(file).toContain("\r\n");
     const result = await convert("root", ` ${file}\t`);
     expect(result.status).toBe("imported");
-    expect(await statusOf("version", whm("root", hash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", hash))).toBe(200);
     // The same hash, wrapped differently, is the same token.
     expect((await convert("root", formatAccessHashFile(hash))).status).toBe("exists");
     expect(Object.keys(await listTokens())).toHaveLength(1);
@@ -114,7 +102,7 @@ describe("convertAccessHash", () => {
     expect((await t.whm("listaccts", {}, whm("res", hash))).body.metadata.result).toBe(0);
     // Root's tokens are untouched: the token belongs to the reseller.
     expect(await listTokens()).toEqual({});
-    expect(await statusOf("version", whm("root", hash))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", hash))).toBe(401);
   });
 
   it("answers exists on a second run, keeping what an admin changed since, and creates no duplicate", async () => {
@@ -125,7 +113,7 @@ describe("convertAccessHash", () => {
     const firstName = first.token.name;
 
     t.clock.advance(60_000);
-    const expires = nowSeconds() + 86_400;
+    const expires = nowSeconds(t) + 86_400;
     const updated = await t.whm("api_token_update", {
       token_name: firstName,
       new_name: "billing",
@@ -150,7 +138,7 @@ describe("convertAccessHash", () => {
     expect(Object.keys(tokens)).toEqual(["billing"]);
     expect(tokens.billing).toMatchObject({ expires_at: expires, whitelist_ips: ["10.0.0.0/8"], create_time: Math.floor(first.token.createdAt / 1000) });
     // The admin's restrictions still apply to the hash.
-    expect(await statusOf("version", whm("root", hash), "203.0.113.9")).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", hash), "203.0.113.9")).toBe(401);
     expect((await t.whm("listaccts", {}, whm("root", hash), "10.1.1.1")).body.metadata.result).toBe(1);
     expect((await t.whm("createacct", { username: "zed", password: "zed-password-1", domain: "zed.example.com" }, whm("root", hash), "10.1.1.1")).body.metadata.result).toBe(1);
     expect((await t.whm("setacls", { reseller: "zed" }, whm("root", hash), "10.1.1.1")).body.metadata.result).toBe(0);
@@ -158,16 +146,16 @@ describe("convertAccessHash", () => {
 
   it("retries a taken name as accesshash-<time>-<8 characters of [0-9A-Z]>", async () => {
     t = await createTestApp();
-    const taken = `accesshash-${nowSeconds()}`;
+    const taken = `accesshash-${nowSeconds(t)}`;
     const made = await t.whm("api_token_create", { token_name: taken });
     expect(made.body.metadata.result).toBe(1);
     const hash = await generate();
     const result = await convert("root", hash);
     expect(result.status).toBe("imported");
-    expect(result.token.name).toMatch(new RegExp(`^accesshash-${nowSeconds()}-[0-9A-Z]{8}$`));
+    expect(result.token.name).toMatch(new RegExp(`^accesshash-${nowSeconds(t)}-[0-9A-Z]{8}$`));
     expect(Object.keys(await listTokens()).sort()).toEqual([taken, result.token.name].sort());
-    expect(await statusOf("version", whm("root", hash))).toBe(200);
-    expect(await statusOf("version", whm("root", made.body.data.token))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", hash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", made.body.data.token))).toBe(200);
   });
 
   it("converts a regenerated hash in the same second to a second token with a suffixed name", async () => {
@@ -179,8 +167,8 @@ describe("convertAccessHash", () => {
     const second = await convert("root", newHash);
     expect(second.status).toBe("imported");
     expect(second.token.name).toMatch(new RegExp(`^${first.token.name}-[0-9A-Z]{8}$`));
-    expect(await statusOf("version", whm("root", oldHash))).toBe(200);
-    expect(await statusOf("version", whm("root", newHash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", oldHash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", newHash))).toBe(200);
     expect(Object.keys(await listTokens())).toHaveLength(2);
   });
 });

@@ -1,12 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/core/actor.js";
 import { LocalChangeFeed } from "../src/core/changes.js";
-import { createKeyhold, type Keyhold } from "../src/core/keyhold.js";
-import { PasswordHasher } from "../src/core/password.js";
-import { SecretBox } from "../src/core/secret-box.js";
+import type { Keyhold } from "../src/core/keyhold.js";
 import type { Store } from "../src/core/storage/store.js";
-import { openSqliteStore } from "../src/store/sqlite.js";
+import { createTestKeyhold } from "./harness.js";
 
 /** A shared feed whose connection the test cuts and restores. */
 class SwitchableFeed extends LocalChangeFeed {
@@ -21,9 +18,10 @@ afterEach(async () => keyhold?.close());
 
 async function setUp(): Promise<{ keyhold: Keyhold; store: Store; feed: SwitchableFeed; token: string; tokenId: string }> {
   const feed = new SwitchableFeed();
-  const store = await openSqliteStore(":memory:");
-  keyhold = await createKeyhold({ store, secretBox: new SecretBox(randomBytes(32)), changes: feed, passwordHasher: new PasswordHasher({ logN: 10, r: 8, p: 1 }) });
-  await keyhold.accounts.ensureRoot("root-password-1");
+  // On the system clock, as this suite has always run.
+  const started = await createTestKeyhold({ changes: feed, clock: undefined });
+  keyhold = started.keyhold;
+  const store = started.store;
   const created = await keyhold.tokens.create(CLI_ACTOR, "root", { name: "cached" });
   const root = await keyhold.accounts.require("root");
   const [record] = await store.listApiTokens(root.id);

@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, startServer, type ServerProcess } from "./server-process.js";
 
-const PROJECT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(PROJECT, "dist", "src", "cli", "main.js");
 const ROOT_PASSWORD = "e2e-root-password-1";
 const RESELLER = "pubapi";
 const RESELLER_PASSWORD = "pubapi-password-1";
@@ -31,39 +26,20 @@ function form(params: Record<string, string>): string {
  */
 describe("the keyhold server answers cPanel::PublicAPI like WHM does", { timeout: 30_000 }, () => {
   let dataDir: string;
-  let server: ChildProcess;
-  let exited: Promise<[number | null, NodeJS.Signals | null]>;
+  let server: ServerProcess | undefined;
   let base: string;
 
   beforeAll(async () => {
     expect(existsSync(CLI), `${CLI} is missing: run \`npm run build\` first`).toBe(true);
     dataDir = mkdtempSync(join(tmpdir(), "keyhold-e2e-"));
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("KEYHOLD_")));
-    server = spawn(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", dataDir], {
-      cwd: PROJECT,
-      env: { ...env, KEYHOLD_ROOT_PASSWORD: ROOT_PASSWORD },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    exited = once(server, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-    let stderr = "";
-    server.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-
-    // Resolve on the announced address; fail at once if the process dies before announcing it.
-    base = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: server.stdout! });
-      lines.on("line", (line) => {
-        const match = /^Keyhold listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-        if (match) resolve(match[1]!);
-      });
-      void exited.then(([code, signal]) => reject(new Error(`keyhold serve exited (${code ?? signal}) before listening:\n${stderr}`)));
-    });
+    // Resolves on the announced address; fails at once if the process dies before announcing it.
+    server = await startServer(["--data-dir", dataDir], { KEYHOLD_ROOT_PASSWORD: ROOT_PASSWORD });
+    base = server.base;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
   afterAll(async () => {
-    if (server !== undefined && server.exitCode === null && server.signalCode === null) {
-      server.kill("SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -226,8 +202,8 @@ describe("the keyhold server answers cPanel::PublicAPI like WHM does", { timeout
   });
 
   it("shuts down cleanly on SIGTERM", async () => {
-    server.kill("SIGTERM");
-    const [code, signal] = await exited;
+    server!.child.kill("SIGTERM");
+    const [code, signal] = await server!.exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
   });
 });

@@ -6,11 +6,9 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccessRules } from "../src/core/access-rules.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
-import { createKeyhold, type Keyhold } from "../src/core/keyhold.js";
-import { SecretBox } from "../src/core/secret-box.js";
-import { buildServer } from "../src/http/server.js";
-import { openSqliteStore } from "../src/store/sqlite.js";
-import { ManualClock, ROOT_PASSWORD, TEST_PASSWORD_HASHER } from "./harness.js";
+import type { Keyhold } from "../src/core/keyhold.js";
+import { ROOT_PASSWORD, basicHeader, createTestApp, listenOnLoopback, whmHeader, type ManualClock } from "./harness.js";
+import { unusedPort } from "./server-process.js";
 
 // Gateway mode (issue 7 §3): Keyhold in front of an application, over real sockets.
 
@@ -87,31 +85,12 @@ async function startUpstream(): Promise<Upstream> {
 }
 
 async function startGateway(upstream: string, options: { mount?: string; rules?: AccessRules } = {}): Promise<Gateway> {
-  const clock = new ManualClock();
-  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock, passwordHasher: TEST_PASSWORD_HASHER });
-  await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
-  const app = buildServer(
-    keyhold,
-    { trustProxy: [], insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent" },
-    { ...(options.rules === undefined ? {} : { rules: options.rules }), gateway: { upstream, mount: options.mount ?? "/app" } },
-  );
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  cleanups.push(async () => {
-    await app.close();
-    await keyhold.close();
+  const t = await createTestApp({
+    parts: { ...(options.rules === undefined ? {} : { rules: options.rules }), gateway: { upstream, mount: options.mount ?? "/app" } },
   });
-  const port = (app.server.address() as AddressInfo).port;
-  return { app, keyhold, clock, port, base: `http://127.0.0.1:${port}` };
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  cleanups.push(() => t.close());
+  const port = await listenOnLoopback(t.app);
+  return { app: t.app, keyhold: t.keyhold, clock: t.clock, port, base: `http://127.0.0.1:${port}` };
 }
 
 interface Reply {
@@ -136,10 +115,6 @@ async function token(gateway: Gateway, name: string, input: { acls?: string[]; e
   return (await gateway.keyhold.tokens.create(CLI_ACTOR, "root", { name, ...input })).token;
 }
 
-function whm(secret: string): Record<string, string> {
-  return { authorization: `whm root:${secret}` };
-}
-
 function expectRestError(reply: Reply, status: number, ...secrets: string[]): void {
   expect(reply.status, reply.body.toString()).toBe(status);
   expect(reply.json()).toEqual({ error: expect.any(String), msg: "", status: "error" });
@@ -154,7 +129,7 @@ describe("an authenticated request reaches the upstream", () => {
     const secret = await token(gateway, "client", { acls: ["list-accts"] });
     const reply = await send(gateway, "/app/orders?x=1", {
       headers: {
-        ...whm(secret),
+        ...whmHeader("root", secret),
         cookie: "theme=dark; access_hash=0123abcd; whostmgrsession=sess%3Aabc; lang=en",
         "proxy-authorization": "Basic c2VjcmV0OnNlY3JldA==",
         "x-keyhold-user": "admin",
@@ -181,9 +156,9 @@ describe("an authenticated request reaches the upstream", () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "client");
-    expect((await send(gateway, "/app", { headers: whm(secret) })).json().url).toBe("/");
-    expect((await send(gateway, "/app/", { headers: whm(secret) })).json().url).toBe("/");
-    expect((await send(gateway, "/app/a/b/c?q=two%20words&n=1", { headers: whm(secret) })).json().url).toBe("/a/b/c?q=two%20words&n=1");
+    expect((await send(gateway, "/app", { headers: whmHeader("root", secret) })).json().url).toBe("/");
+    expect((await send(gateway, "/app/", { headers: whmHeader("root", secret) })).json().url).toBe("/");
+    expect((await send(gateway, "/app/a/b/c?q=two%20words&n=1", { headers: whmHeader("root", secret) })).json().url).toBe("/a/b/c?q=two%20words&n=1");
     expect(upstream.seen.map((seen) => seen.headers["x-keyhold-acls"])).toEqual(["all", "all", "all"]);
   });
 
@@ -202,7 +177,7 @@ describe("an authenticated request reaches the upstream", () => {
   it("HTTP Basic: the password never reaches the upstream", async () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
-    const basic = `Basic ${Buffer.from(`root:${ROOT_PASSWORD}`).toString("base64")}`;
+    const basic = basicHeader("root", ROOT_PASSWORD);
     expect((await send(gateway, "/app/x", { headers: { authorization: basic } })).status).toBe(200);
     expect(upstream.seen[0]!.headers["x-keyhold-credential"]).toBe("password");
     expect(JSON.stringify(upstream.seen[0]!.headers)).not.toContain(basic.slice(6));
@@ -216,9 +191,9 @@ describe("a refused request never reaches the upstream", () => {
     const secret = await token(gateway, "client");
     const wrong = secret.slice(0, -1) + (secret.endsWith("A") ? "B" : "A");
     expectRestError(await send(gateway, "/app/orders"), 401);
-    expectRestError(await send(gateway, "/app/orders", { headers: whm(wrong) }), 401, wrong);
+    expectRestError(await send(gateway, "/app/orders", { headers: whmHeader("root", wrong) }), 401, wrong);
     expectRestError(await send(gateway, "/app/orders", { headers: { authorization: "whm nocolon" } }), 401);
-    expectRestError(await send(gateway, "/app/orders", { method: "POST", headers: { ...whm(wrong), "content-type": "application/json" }, body: '{"a":1}' }), 401, wrong);
+    expectRestError(await send(gateway, "/app/orders", { method: "POST", headers: { ...whmHeader("root", wrong), "content-type": "application/json" }, body: '{"a":1}' }), 401, wrong);
     expect(upstream.seen).toEqual([]);
   });
 
@@ -226,8 +201,8 @@ describe("a refused request never reaches the upstream", () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "pinned", { whitelistIps: ["10.1.2.3"] });
-    expectRestError(await send(gateway, "/app/orders", { headers: whm(secret) }), 401, secret);
-    expectRestError(await send(gateway, "/app/orders", { headers: { ...whm(secret), "x-forwarded-for": "10.1.2.3", "x-real-ip": "10.1.2.3" } }), 401, secret);
+    expectRestError(await send(gateway, "/app/orders", { headers: whmHeader("root", secret) }), 401, secret);
+    expectRestError(await send(gateway, "/app/orders", { headers: { ...whmHeader("root", secret), "x-forwarded-for": "10.1.2.3", "x-real-ip": "10.1.2.3" } }), 401, secret);
     expect(upstream.seen).toEqual([]);
   });
 
@@ -235,9 +210,9 @@ describe("a refused request never reaches the upstream", () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "short", { expiresAt: String(Math.floor(gateway.clock.now() / 1000) + 60) });
-    expect((await send(gateway, "/app/orders", { headers: whm(secret) })).status).toBe(200);
+    expect((await send(gateway, "/app/orders", { headers: whmHeader("root", secret) })).status).toBe(200);
     gateway.clock.advance(60_000);
-    expectRestError(await send(gateway, "/app/orders", { headers: whm(secret) }), 401, secret);
+    expectRestError(await send(gateway, "/app/orders", { headers: whmHeader("root", secret) }), 401, secret);
     expect(upstream.seen).toHaveLength(1);
   });
 
@@ -245,9 +220,9 @@ describe("a refused request never reaches the upstream", () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "soon-gone");
-    expect((await send(gateway, "/app/orders", { headers: whm(secret) })).status).toBe(200);
+    expect((await send(gateway, "/app/orders", { headers: whmHeader("root", secret) })).status).toBe(200);
     await gateway.keyhold.tokens.revoke(CLI_ACTOR, "root", ["soon-gone"]);
-    expectRestError(await send(gateway, "/app/orders", { headers: whm(secret) }), 401, secret);
+    expectRestError(await send(gateway, "/app/orders", { headers: whmHeader("root", secret) }), 401, secret);
     expect(upstream.seen).toHaveLength(1);
   });
 
@@ -255,8 +230,8 @@ describe("a refused request never reaches the upstream", () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "client");
-    for (let i = 0; i < 5; i++) expectRestError(await send(gateway, "/app/orders", { headers: whm(`WRONG-${i}`) }), 401);
-    const locked = await send(gateway, "/app/orders", { headers: whm(secret) });
+    for (let i = 0; i < 5; i++) expectRestError(await send(gateway, "/app/orders", { headers: whmHeader("root", `WRONG-${i}`) }), 401);
+    const locked = await send(gateway, "/app/orders", { headers: whmHeader("root", secret) });
     expectRestError(locked, 429, secret);
     expect(locked.headers["retry-after"]).toBe(String(15 * 60));
     expect(upstream.seen).toEqual([]);
@@ -271,7 +246,7 @@ describe("bodies and responses stream through unchanged", () => {
     const items = Array.from({ length: 6000 }, (_, i) => ({ id: i, name: `item-${i}`, note: "ünïcødé ✓ 🚀" }));
     const body = Buffer.from(JSON.stringify({ items }));
     expect(body.length).toBeGreaterThan(300_000);
-    const reply = await send(gateway, "/app/import", { method: "POST", headers: { ...whm(secret), "content-type": "application/json" }, body });
+    const reply = await send(gateway, "/app/import", { method: "POST", headers: { ...whmHeader("root", secret), "content-type": "application/json" }, body });
     expect(reply.status, reply.body.toString()).toBe(200);
     expect(reply.json()).toEqual({ method: "POST", url: "/import", bytes: body.length });
     const seen = upstream.seen[0]!;
@@ -284,14 +259,14 @@ describe("bodies and responses stream through unchanged", () => {
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "client");
     const binary = randomBytes(400_000);
-    const reply = await send(gateway, "/app/upload", { method: "POST", headers: { ...whm(secret), "content-type": "application/octet-stream" }, body: binary });
+    const reply = await send(gateway, "/app/upload", { method: "POST", headers: { ...whmHeader("root", secret), "content-type": "application/octet-stream" }, body: binary });
     expect(reply.status, reply.body.toString()).toBe(200);
     expect(upstream.seen[0]!.body.equals(binary)).toBe(true);
     expect(upstream.seen[0]!.headers["content-type"]).toBe("application/octet-stream");
 
     // A form body is not parsed (and re-encoded) by Keyhold's form parser on its way through.
     const form = "a=1&b=%20two&a=3&weird=%F0%9F%9A%80";
-    expect((await send(gateway, "/app/form", { method: "PUT", headers: { ...whm(secret), "content-type": "application/x-www-form-urlencoded" }, body: form })).status).toBe(200);
+    expect((await send(gateway, "/app/form", { method: "PUT", headers: { ...whmHeader("root", secret), "content-type": "application/x-www-form-urlencoded" }, body: form })).status).toBe(200);
     expect(upstream.seen[1]!.method).toBe("PUT");
     expect(upstream.seen[1]!.body.toString()).toBe(form);
   });
@@ -310,14 +285,14 @@ describe("bodies and responses stream through unchanged", () => {
       response.writeHead(201, { "content-type": "application/octet-stream", "x-upstream": "yes", "set-cookie": "upstream_session=u1; Path=/" });
       response.end(payload);
     };
-    const created = await send(gateway, "/app/blob", { method: "POST", headers: whm(secret), body: "x" });
+    const created = await send(gateway, "/app/blob", { method: "POST", headers: whmHeader("root", secret), body: "x" });
     expect(created.status).toBe(201);
     expect(created.headers["x-upstream"]).toBe("yes");
     expect(created.headers["content-type"]).toBe("application/octet-stream");
     expect(created.headers["set-cookie"]).toEqual(["upstream_session=u1; Path=/"]);
     expect(created.body.equals(payload)).toBe(true);
 
-    const missing = await send(gateway, "/app/missing", { headers: whm(secret) });
+    const missing = await send(gateway, "/app/missing", { headers: whmHeader("root", secret) });
     expect(missing.headers["connection"]).not.toBe("keep-alive");
     expect(missing.status).toBe(404);
     expect(missing.body.toString()).toBe("not here");
@@ -333,13 +308,13 @@ describe("access rules", () => {
     const gateway = await startGateway(upstream.url, { rules });
     const lister = await token(gateway, "lister", { acls: ["list-accts"] });
     const creator = await token(gateway, "creator", { acls: ["create-acct"] });
-    const denied = await send(gateway, "/app/admin/users?x=1", { method: "POST", headers: { ...whm(lister), "content-type": "application/json" }, body: "{}" });
+    const denied = await send(gateway, "/app/admin/users?x=1", { method: "POST", headers: { ...whmHeader("root", lister), "content-type": "application/json" }, body: "{}" });
     expectRestError(denied, 403, lister);
     expect(denied.json().error).toContain("create-acct");
     expect(upstream.seen).toEqual([]);
 
-    expect((await send(gateway, "/app/admin/users?x=1", { headers: whm(lister) })).status).toBe(200);
-    expect((await send(gateway, "/app/admin/users", { method: "POST", headers: { ...whm(creator), "content-type": "application/json" }, body: "{}" })).status).toBe(200);
+    expect((await send(gateway, "/app/admin/users?x=1", { headers: whmHeader("root", lister) })).status).toBe(200);
+    expect((await send(gateway, "/app/admin/users", { method: "POST", headers: { ...whmHeader("root", creator), "content-type": "application/json" }, body: "{}" })).status).toBe(200);
     expect(upstream.seen.map((seen) => `${seen.method} ${seen.url} ${seen.headers["x-keyhold-credential"]}`)).toEqual([
       "GET /admin/users?x=1 api-token:lister",
       "POST /admin/users api-token:creator",
@@ -352,23 +327,23 @@ describe("access rules", () => {
     const lister = await token(gateway, "lister", { acls: ["list-accts"] });
     // An encoded mount is still the mount (the router decodes it): the rest is /admin/users.
     for (const path of ["/app/%61dmin/users", "/app/%61%64%6D%69%6E", "/%61pp/admin/users", "/app/admin%2Fusers", "/app/./admin/users", "/app/x/%2e%2e/admin"]) {
-      const reply = await send(gateway, path, { method: "POST", headers: whm(lister), body: "" });
+      const reply = await send(gateway, path, { method: "POST", headers: whmHeader("root", lister), body: "" });
       expect(reply.status, `${path}: ${reply.body.toString()}`).toBe(403);
     }
     expect(upstream.seen).toEqual([]);
     // The privilege it lacks is all that is refused: GET on the same paths still goes through,
     // and the upstream is sent the canonical path the rule was matched against.
-    expect((await send(gateway, "/%61pp/%61dmin/users", { headers: whm(lister) })).status).toBe(200);
+    expect((await send(gateway, "/%61pp/%61dmin/users", { headers: whmHeader("root", lister) })).status).toBe(200);
     expect(upstream.seen.map((seen) => seen.url)).toEqual(["/admin/users"]);
   });
 });
 
 describe("the upstream is down", () => {
   it("502 in the REST envelope, without the upstream's address", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const gateway = await startGateway(`http://127.0.0.1:${port}`);
     const secret = await token(gateway, "client");
-    const reply = await send(gateway, "/app/orders", { headers: whm(secret) });
+    const reply = await send(gateway, "/app/orders", { headers: whmHeader("root", secret) });
     expectRestError(reply, 502);
     expect(reply.body.toString()).not.toContain(String(port));
     // Still authenticated first: without a credential it is 401, not 502.
@@ -391,7 +366,7 @@ describe("WebSocket upgrades", () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "live", { acls: ["list-accts"] });
-    const socket = await connect(gateway, "/app/socket?room=7", { ...whm(secret), cookie: "theme=dark; access_hash=abc", "x-keyhold-user": "admin" });
+    const socket = await connect(gateway, "/app/socket?room=7", { ...whmHeader("root", secret), cookie: "theme=dark; access_hash=abc", "x-keyhold-user": "admin" });
     await once(socket, "open");
     socket.send("hello");
     const [message] = (await once(socket, "message")) as [Buffer];
@@ -414,7 +389,7 @@ describe("WebSocket upgrades", () => {
   it("without a valid token the upgrade is refused and the upstream never sees it", async () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url);
-    for (const headers of [{}, whm("WRONG-TOKEN")]) {
+    for (const headers of [{}, whmHeader("root", "WRONG-TOKEN")]) {
       const socket = await connect(gateway, "/app/socket", headers);
       const [, response] = (await once(socket, "unexpected-response")) as [unknown, IncomingMessage];
       expect(response.statusCode).toBe(401);
@@ -428,7 +403,7 @@ describe("a gateway mounted at /", () => {
   it("Keyhold's own routes keep answering; everything else is authenticated and forwarded", async () => {
     const upstream = await startUpstream();
     const gateway = await startGateway(upstream.url, { mount: "/" });
-    const basic = { authorization: `Basic ${Buffer.from(`root:${ROOT_PASSWORD}`).toString("base64")}` };
+    const basic = { authorization: basicHeader("root", ROOT_PASSWORD) };
 
     const health = await send(gateway, "/healthz");
     expect(health.status).toBe(200);
@@ -450,10 +425,10 @@ describe("a gateway mounted at /", () => {
     expectRestError(await send(gateway, "/orders/1"), 401);
     expect(upstream.seen).toEqual([]);
     const secret = await token(gateway, "client");
-    const forwarded = await send(gateway, "/orders/1?y=2", { headers: whm(secret) });
+    const forwarded = await send(gateway, "/orders/1?y=2", { headers: whmHeader("root", secret) });
     expect(forwarded.status).toBe(200);
     expect(forwarded.json().url).toBe("/orders/1?y=2");
-    expect((await send(gateway, "/", { headers: whm(secret) })).json().url).toBe("/");
+    expect((await send(gateway, "/", { headers: whmHeader("root", secret) })).json().url).toBe("/");
     expect(upstream.seen.map((seen) => seen.headers["x-keyhold-user"])).toEqual(["root", "root"]);
   });
 });
@@ -467,7 +442,7 @@ describe("connection headers are the gateway's own, not the upstream's", () => {
     };
     const gateway = await startGateway(upstream.url);
     const secret = await token(gateway, "client");
-    const reply = await send(gateway, "/app/x", { headers: { ...whm(secret), connection: "close" } });
+    const reply = await send(gateway, "/app/x", { headers: { ...whmHeader("root", secret), connection: "close" } });
     expect(reply.status).toBe(200);
     expect(reply.headers["connection"]).toBe("close");
     expect(reply.headers["keep-alive"]).toBeUndefined();

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT, startServer, type ServerProcess } from "./server-process.js";
+import { PROJECT, startServer, unusedPort, type ServerProcess } from "./server-process.js";
 
 // The README's nginx snippet, run for real: Debian's nginx on a loopback port, auth_request
 // pointing at a Keyhold process, in front of a small application that records what reaches it.
@@ -14,16 +14,6 @@ import { PROJECT, startServer, type ServerProcess } from "./server-process.js";
 const NGINX = "/usr/sbin/nginx";
 const ROOT_PASSWORD = "nginx-root-password-1";
 const SNIPPET = join(PROJECT, "examples", "nginx", "keyhold-auth-request.conf");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 /**
  * Resolves when nginx has written its pid file, which it does only after opening its listening
@@ -71,7 +61,7 @@ describe("nginx auth_request in front of an application, asking Keyhold", { time
     await once(upstream, "listening");
     keyhold = await startServer(["--data-dir", join(dir, "data"), "--log-level", "error", "--trust-proxy", "127.0.0.1"], { KEYHOLD_ROOT_PASSWORD: ROOT_PASSWORD });
 
-    const port = await freePort();
+    const port = await unusedPort();
     const server = readFileSync(SNIPPET, "utf8")
       .replaceAll("127.0.0.1:8443", `127.0.0.1:${port}`)
       .replaceAll("http://127.0.0.1:8080", `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`)

@@ -1,14 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import type { FastifyInstance, RouteOptions } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/core/actor.js";
-import { createKeyhold, type Keyhold } from "../src/core/keyhold.js";
-import { SecretBox } from "../src/core/secret-box.js";
+import type { Keyhold } from "../src/core/keyhold.js";
 import { buildServer } from "../src/http/server.js";
-import { openSqliteStore } from "../src/store/sqlite.js";
 import { KEYHOLD_VERSION } from "../src/version.js";
-import { ROOT, ROOT_PASSWORD, authorization } from "./harness.js";
+import { ROOT, ROOT_PASSWORD, TEST_HTTP, authorization, createTestKeyhold } from "./harness.js";
 
 // Issue 4: the OpenAPI 3.1 document at /api/v1/openapi.json is generated from the route schemas,
 // validates with a standard validator, and lists every REST route; /api/docs renders it.
@@ -39,11 +36,10 @@ function concrete(url: string): string {
 }
 
 beforeAll(async () => {
-  // Built here rather than with the harness so an onRoute hook sees every route as it is added.
-  const store = await openSqliteStore(":memory:");
-  keyhold = await createKeyhold({ store, secretBox: new SecretBox(randomBytes(32)) });
-  await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
-  app = buildServer(keyhold, { trustProxy: [], insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent" });
+  // Keyhold's own clock and password cost, which this suite has always run on.
+  ({ keyhold } = await createTestKeyhold({ clock: undefined, passwordHasher: undefined }));
+  // Built here rather than by createTestApp, so an onRoute hook sees every route as it is added.
+  app = buildServer(keyhold, TEST_HTTP);
   app.addHook("onRoute", (route: RouteOptions) => {
     for (const method of [route.method].flat()) registered.push({ url: route.url, method: String(method), public: route.config?.public === true });
   });

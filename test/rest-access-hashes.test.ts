@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { ROOT, createTestApp, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
+import { ROOT, createTestApp, nowSeconds, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
 import { expectFailure, expectSuccess, restCaller } from "./rest-harness.js";
 
 // Issue 4: PUQ-style IP-bound API access hashes (Settings → API), used as PUQ's curl example
@@ -41,10 +41,6 @@ function statusWithBearer(hash: string, ip: string): Promise<LightMyRequestRespo
   return call("GET", "/api/v1/system/status", { headers: { authorization: `Bearer ${hash}` }, ip });
 }
 
-function nowSeconds(): number {
-  return Math.floor(t.clock.now() / 1000);
-}
-
 async function start(options: TestAppOptions = {}): Promise<void> {
   t = await createTestApp(options);
 }
@@ -63,7 +59,7 @@ describe("creating an access hash", () => {
     expect(msg.prefix).toBe(msg.access_hash.slice(0, msg.prefix.length));
     expect(msg.prefix.length).toBeGreaterThan(0);
     expect(msg.prefix.length).toBeLessThan(20);
-    expect(msg.created_at).toBe(nowSeconds());
+    expect(msg.created_at).toBe(nowSeconds(t));
     expect(msg.expires_at).toBeNull();
     expect(msg.expired).toBe(false);
     expect(msg.last_used_at).toBeNull();
@@ -72,7 +68,7 @@ describe("creating an access hash", () => {
 
   it("from a form body (as PUQ's “data is sent using POST”) answers the same", async () => {
     await start();
-    const expiresAt = nowSeconds() + 3600;
+    const expiresAt = nowSeconds(t) + 3600;
     const response = await call("POST", "/api/v1/access_hashes", { auth: ROOT, form: { name: "form-made", ip: CLIENT, expires_at: String(expiresAt) } });
     const msg = expectSuccess(response, 201);
     expect(msg).toMatchObject({ name: "form-made", ip: CLIENT, user: "root", expires_at: expiresAt, expired: false });
@@ -105,8 +101,8 @@ describe("creating an access hash", () => {
       [{ name: "host-bits", ip: "10.0.0.1/8" }, 400, /IP address or CIDR/],
       [{ name: "v6-host-bits", ip: "2001:db8::1/32" }, 400, /IP address or CIDR/],
       [{ name: "too-wide", ip: "10.0.0.0/33" }, 400, /IP address or CIDR/],
-      [{ name: "past", ip: CLIENT, expires_at: nowSeconds() - 1 }, 400, /future/],
-      [{ name: "now", ip: CLIENT, expires_at: nowSeconds() }, 400, /future/],
+      [{ name: "past", ip: CLIENT, expires_at: nowSeconds(t) - 1 }, 400, /future/],
+      [{ name: "now", ip: CLIENT, expires_at: nowSeconds(t) }, 400, /future/],
       [{ name: "negative", ip: CLIENT, expires_at: -5 }, 400, /expires_at/],
       [{ name: "", ip: CLIENT }, 400, /name/],
       [{ name: "   ", ip: CLIENT }, 400, /name/],
@@ -169,7 +165,7 @@ describe("shown once", () => {
       name: "billing",
       ip: CLIENT,
       prefix: created.prefix,
-      created_at: nowSeconds(),
+      created_at: nowSeconds(t),
       expires_at: null,
       expired: false,
       last_used_at: null,
@@ -278,7 +274,7 @@ describe("authenticating with an access hash", () => {
 
   it("a hash that expires works until then and is 401 from the moment it expires", async () => {
     await start();
-    const expiresAt = nowSeconds() + 3600;
+    const expiresAt = nowSeconds(t) + 3600;
     const created = await createHash({ name: "short", ip: CLIENT, expires_at: expiresAt });
     expect(created.expires_at).toBe(expiresAt);
     expectSuccess(await statusWithCookie(created.access_hash, CLIENT));
@@ -329,7 +325,7 @@ describe("authenticating with an access hash", () => {
   it("a changed expiry takes effect on the next request, and 0 removes it", async () => {
     await start();
     const created = await createHash({ name: "expiring", ip: CLIENT });
-    expectSuccess(await call("PUT", `/api/v1/access_hashes/${created.id}`, { auth: ROOT, payload: { expires_at: nowSeconds() + 60 } }));
+    expectSuccess(await call("PUT", `/api/v1/access_hashes/${created.id}`, { auth: ROOT, payload: { expires_at: nowSeconds(t) + 60 } }));
     t.clock.advance(61_000);
     expectFailure(await statusWithCookie(created.access_hash, CLIENT), 401, EXPIRED);
     const revived = expectSuccess(await call("PUT", `/api/v1/access_hashes/${created.id}`, { auth: ROOT, payload: { expires_at: 0 } }));
@@ -344,7 +340,7 @@ describe("authenticating with an access hash", () => {
     expectFailure(await call("PUT", url, { auth: ROOT, payload: {} }), 400);
     expectFailure(await call("PUT", url, { auth: ROOT, payload: { ip: "10.0.0.1/8" } }), 400, /CIDR/);
     expectFailure(await call("PUT", url, { auth: ROOT, payload: { name: " " } }), 400, /name/);
-    expectFailure(await call("PUT", url, { auth: ROOT, payload: { expires_at: nowSeconds() - 10 } }), 400, /future/);
+    expectFailure(await call("PUT", url, { auth: ROOT, payload: { expires_at: nowSeconds(t) - 10 } }), 400, /future/);
     expectFailure(await call("PUT", url, { auth: ROOT, payload: { name: "fine", ip: "bogus" } }), 400);
     expectFailure(await call("PUT", "/api/v1/access_hashes/iah_00000000000000000000", { auth: ROOT, payload: { name: "x" } }), 404);
     expectFailure(await call("PUT", "/api/v1/access_hashes/not-an-id", { auth: ROOT, payload: { name: "x" } }), 404);
@@ -392,7 +388,7 @@ describe("last use", () => {
     t.clock.advance(60_000);
     expectSuccess(await statusWithCookie(created.access_hash, CLIENT));
     t.clock.advance(60_000);
-    const usedAt = nowSeconds();
+    const usedAt = nowSeconds(t);
     expectSuccess(await statusWithBearer(created.access_hash, OTHER));
     t.clock.advance(60_000);
     const listed = expectSuccess(await call("GET", "/api/v1/access_hashes", { auth: ROOT }));

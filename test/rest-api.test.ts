@@ -1,8 +1,8 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { KEYHOLD_VERSION } from "../src/version.js";
-import { ROOT, ROOT_PASSWORD, authorization, createTestApp, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
-import { expectFailure, expectSuccess, restCaller, type Method, type RestCall } from "./rest-harness.js";
+import { ROOT, ROOT_PASSWORD, accountFixtures, authorization, basic, createTestApp, passwordOf, type Auth, type TestApp, type TestAppOptions } from "./harness.js";
+import { expectFailure, expectSuccess, restCaller, type Envelope, type Method, type RestCall } from "./rest-harness.js";
 
 // Issue 4: the REST API under /api/v1/ in PUQ's envelope, with real HTTP statuses, and the same
 // management the WHM side offers.
@@ -12,46 +12,141 @@ afterEach(async () => t?.close());
 
 const CLIENT = "203.0.113.10";
 const ACCESS_DENIED = "Access denied: the user name or the credentials are not valid.";
-const RES1: Auth = { basic: ["res1", "res1-password-1"] };
-const RES2: Auth = { basic: ["res2", "res2-password-1"] };
+const RES1 = basic("res1");
+const RES2 = basic("res2");
 
 const call = restCaller(() => t);
+const { createReseller } = accountFixtures(() => t);
+
+// The `msg` of each answer, as far as these tests read it (src/http/rest/schemas.ts has the whole).
+
+interface SystemStatus {
+  readonly status: string;
+  readonly version: string;
+  readonly uptime_seconds: number;
+  readonly store: string;
+  readonly count_accounts?: number;
+  readonly count_resellers?: number;
+  readonly count_tokens?: number;
+  readonly count_access_hashes?: number;
+  readonly count_remote_access_keys?: number;
+}
+
+interface AccountView {
+  readonly user: string;
+  readonly role: "root" | "reseller" | "user";
+  readonly owner: string;
+  readonly domain: string | null;
+  readonly acls: readonly string[];
+  readonly suspended: boolean;
+  readonly has_password: boolean;
+  readonly created_at: number;
+}
+
+interface TokenView {
+  readonly user: string;
+  readonly name: string;
+  readonly full_access: boolean;
+  readonly acls: readonly string[] | null;
+  readonly whitelist_ips: readonly string[] | null;
+  readonly expires_at: number | null;
+  /** Only when just created. */
+  readonly token?: string;
+}
+
+interface CreatedToken extends TokenView {
+  readonly token: string;
+}
+
+interface IpAccessHashView {
+  readonly id: string;
+  readonly user: string;
+  readonly name: string;
+  readonly ip: string;
+  readonly expires_at: number | null;
+}
+
+interface CreatedIpAccessHash extends IpAccessHashView {
+  readonly access_hash: string;
+}
+
+/** A WHM access hash (Remote Access Key). */
+interface RemoteAccessKey {
+  readonly user: string;
+  readonly accesshash: string;
+  readonly signature: string;
+}
+
+interface SettingView {
+  readonly key: string;
+  readonly value: number | string;
+  readonly default: number | string;
+}
+
+interface AuditEntry {
+  readonly id: string;
+  readonly at: number;
+  readonly actor: string;
+  readonly ip: string;
+  readonly action: string;
+  readonly target: string;
+  readonly outcome: string;
+  readonly detail: Record<string, string | number | boolean | null>;
+}
+
+interface SessionInfo {
+  readonly user: string;
+  readonly role: string;
+  readonly acls: readonly string[];
+  readonly credential: { readonly kind: string; readonly name: string | null };
+  /** Only when a session was just opened. */
+  readonly security_token?: string;
+}
+
+interface Removed {
+  readonly user: string;
+  readonly removed: boolean;
+}
+
+interface Revoked {
+  readonly name: string;
+  readonly revoked: boolean;
+}
+
+interface LoggedOut {
+  readonly logged_out: boolean;
+}
 
 async function start(options: TestAppOptions = {}): Promise<void> {
   t = await createTestApp(options);
 }
 
-async function createReseller(username: string): Promise<void> {
-  const created = await t.whm("createacct", { username, password: `${username}-password-1`, domain: `${username}.example.com`, reseller: "1" });
-  expect(created.body.metadata.result, created.body.metadata.reason).toBe(1);
+async function createUser(username: string, owner?: string): Promise<AccountView> {
+  const body = { username, domain: `${username}.example.com`, password: passwordOf(username), ...(owner === undefined ? {} : { owner }) };
+  return expectSuccess<AccountView>(await call("POST", "/api/v1/accounts", { auth: ROOT, payload: body }), 201);
 }
 
-async function createUser(username: string, owner?: string): Promise<any> {
-  const body = { username, domain: `${username}.example.com`, password: `${username}-password-1`, ...(owner === undefined ? {} : { owner }) };
-  return expectSuccess(await call("POST", "/api/v1/accounts", { auth: ROOT, payload: body }), 201);
+async function createToken(body: Record<string, unknown>, auth: Auth = ROOT): Promise<CreatedToken> {
+  return expectSuccess<CreatedToken>(await call("POST", "/api/v1/tokens", { auth, payload: body }), 201);
 }
 
-async function createToken(body: Record<string, unknown>, auth: Auth = ROOT): Promise<any> {
-  return expectSuccess(await call("POST", "/api/v1/tokens", { auth, payload: body }), 201);
-}
-
-async function createHash(body: Record<string, unknown>, auth: Auth = ROOT): Promise<any> {
-  return expectSuccess(await call("POST", "/api/v1/access_hashes", { auth, payload: body }), 201);
+async function createHash(body: Record<string, unknown>, auth: Auth = ROOT): Promise<CreatedIpAccessHash> {
+  return expectSuccess<CreatedIpAccessHash>(await call("POST", "/api/v1/access_hashes", { auth, payload: body }), 201);
 }
 
 async function login(user: string, pass: string): Promise<{ cookie: string; securityToken: string; response: LightMyRequestResponse }> {
   const response = await call("POST", "/api/v1/session", { payload: { user, pass } });
-  const msg = expectSuccess(response, 201);
+  const msg = expectSuccess<SessionInfo>(response, 201);
   const cookie = response.cookies.find((c) => c.name === "whostmgrsession");
   expect(cookie).toBeDefined();
-  return { cookie: cookie!.value, securityToken: msg.security_token, response };
+  return { cookie: cookie!.value, securityToken: msg.security_token!, response };
 }
 
 describe("the envelope on every path", () => {
   it("success: 200 with error \"\", msg, status success", async () => {
     await start();
     const response = await call("GET", "/api/v1/system/status", { auth: ROOT });
-    const body = response.json();
+    const body = response.json<Envelope<SystemStatus>>();
     expect(response.statusCode).toBe(200);
     expect(Object.keys(body).sort()).toEqual(["error", "msg", "status"]);
     expect(body).toMatchObject({ error: "", status: "success" });
@@ -237,18 +332,18 @@ describe("the envelope on every path", () => {
       const response = await call(method, url, options);
       expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeGreaterThanOrEqual(400);
       expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(500);
-      const body = response.json();
+      const body = response.json<Envelope<"">>();
       expect(body, `${method} ${url}`).toEqual({ error: expect.any(String), msg: "", status: "error" });
     }
     // Odd but harmless: an empty page, not an error.
-    expect(expectSuccess(await call("GET", "/api/v1/audit?before=%00&limit=5", { auth: ROOT }))).toEqual([]);
+    expect(expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?before=%00&limit=5", { auth: ROOT }))).toEqual([]);
   });
 });
 
 describe("system status", () => {
   it("counts accounts, resellers, tokens and access hashes, with version, uptime and store health", async () => {
     await start();
-    const empty = expectSuccess(await call("GET", "/api/v1/system/status", { auth: ROOT }));
+    const empty = expectSuccess<SystemStatus>(await call("GET", "/api/v1/system/status", { auth: ROOT }));
     expect(empty).toEqual({
       status: "ok",
       version: KEYHOLD_VERSION,
@@ -270,7 +365,7 @@ describe("system status", () => {
     await createToken({ name: "three" });
     await createHash({ name: "h1", ip: CLIENT });
     await createHash({ name: "h2", ip: CLIENT });
-    const status = expectSuccess(await call("GET", "/api/v1/system/status", { auth: ROOT }));
+    const status = expectSuccess<SystemStatus>(await call("GET", "/api/v1/system/status", { auth: ROOT }));
     expect(status).toMatchObject({ count_accounts: 3, count_resellers: 1, count_tokens: 3, count_access_hashes: 2, count_remote_access_keys: 0 });
   });
 });
@@ -290,16 +385,16 @@ describe("accounts", () => {
       created_at: Math.floor(t.clock.now() / 1000),
     });
     // A form body works the same.
-    const viaForm = expectSuccess(await call("POST", "/api/v1/accounts", { auth: ROOT, form: { username: "bob", domain: "bob.example.com", reseller: "true" } }), 201);
+    const viaForm = expectSuccess<AccountView>(await call("POST", "/api/v1/accounts", { auth: ROOT, form: { username: "bob", domain: "bob.example.com", reseller: "true" } }), 201);
     expect(viaForm).toMatchObject({ user: "bob", role: "reseller", has_password: false });
 
-    const listed = expectSuccess(await call("GET", "/api/v1/accounts", { auth: ROOT }));
-    expect(listed.map((account: any) => account.user).sort()).toEqual(["alice", "bob", "root"]);
+    const listed = expectSuccess<AccountView[]>(await call("GET", "/api/v1/accounts", { auth: ROOT }));
+    expect(listed.map((account) => account.user).sort()).toEqual(["alice", "bob", "root"]);
     expect(JSON.stringify(listed)).not.toMatch(/password_hash|passwordHash|\$argon|\$scrypt/);
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }))).toEqual(created);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }))).toEqual(created);
     expectFailure(await call("GET", "/api/v1/accounts/nobody", { auth: ROOT }), 404, /nobody/);
 
-    const removed = expectSuccess(await call("DELETE", "/api/v1/accounts/alice", { auth: ROOT }));
+    const removed = expectSuccess<Removed>(await call("DELETE", "/api/v1/accounts/alice", { auth: ROOT }));
     expect(removed).toEqual({ user: "alice", removed: true });
     expectFailure(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }), 404);
     expectFailure(await call("DELETE", "/api/v1/accounts/alice", { auth: ROOT }), 404);
@@ -312,32 +407,32 @@ describe("accounts", () => {
     expectFailure(await call("POST", "/api/v1/accounts", { auth: ROOT, payload: { username: "a b", domain: "ab.example.com" } }), 400);
     expectFailure(await call("POST", "/api/v1/accounts", { auth: ROOT, payload: { username: "carol", domain: "carol.example.com", password: "x" } }), 400);
     expectFailure(await call("POST", "/api/v1/accounts", { auth: ROOT, payload: { username: "carol", domain: "carol.example.com", owner: "nosuch" } }), 404);
-    expect(expectSuccess(await call("GET", "/api/v1/accounts", { auth: ROOT })).map((a: any) => a.user)).toEqual(["root"]);
+    expect(expectSuccess<AccountView[]>(await call("GET", "/api/v1/accounts", { auth: ROOT })).map((a) => a.user)).toEqual(["root"]);
   });
 
   it("PUT changes the password: the new one works, the old one no longer", async () => {
     await start();
     await createReseller("res1");
-    const updated = expectSuccess(await call("PUT", "/api/v1/accounts/res1", { auth: ROOT, payload: { password: "brand-new-password-9" } }));
+    const updated = expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/res1", { auth: ROOT, payload: { password: "brand-new-password-9" } }));
     expect(updated).toMatchObject({ user: "res1", has_password: true });
     expectFailure(await call("GET", "/api/v1/session", { auth: RES1 }), 401);
-    expect(expectSuccess(await call("GET", "/api/v1/session", { auth: { basic: ["res1", "brand-new-password-9"] } }))).toMatchObject({ user: "res1" });
+    expect(expectSuccess<SessionInfo>(await call("GET", "/api/v1/session", { auth: { basic: ["res1", "brand-new-password-9"] } }))).toMatchObject({ user: "res1" });
   });
 
   it("PUT sets acls, reseller and suspended", async () => {
     await start();
     await createUser("alice");
-    const promoted = expectSuccess(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { reseller: true } }));
+    const promoted = expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { reseller: true } }));
     expect(promoted.role).toBe("reseller");
     expect(promoted.acls).toContain("manage-api-tokens");
-    const narrowed = expectSuccess(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { acls: ["list-accts", "create-acct"] } }));
+    const narrowed = expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { acls: ["list-accts", "create-acct"] } }));
     expect([...narrowed.acls].sort()).toEqual(["create-acct", "list-accts"]);
-    const suspended = expectSuccess(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, form: { suspended: "true" } }));
+    const suspended = expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, form: { suspended: "true" } }));
     expect(suspended.suspended).toBe(true);
     expectFailure(await call("GET", "/api/v1/session", { auth: { basic: ["alice", "alice-password-1"] } }), 401, ACCESS_DENIED);
-    expect(expectSuccess(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { suspended: false } })).suspended).toBe(false);
+    expect(expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { suspended: false } })).suspended).toBe(false);
     expectSuccess(await call("GET", "/api/v1/session", { auth: { basic: ["alice", "alice-password-1"] } }));
-    const demoted = expectSuccess(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { reseller: false } }));
+    const demoted = expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/alice", { auth: ROOT, payload: { reseller: false } }));
     expect(demoted).toMatchObject({ role: "user", acls: [] });
   });
 
@@ -345,8 +440,8 @@ describe("accounts", () => {
     await start();
     await createReseller("res1");
     await createUser("alice", "res1");
-    const before = expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }));
-    const aliceBefore = expectSuccess(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }));
+    const before = expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }));
+    const aliceBefore = expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }));
     const refusals: Array<[string, Auth, unknown, number]> = [
       // nothing to change
       ["res1", ROOT, {}, 400],
@@ -369,8 +464,8 @@ describe("accounts", () => {
     for (const [user, auth, payload, status] of refusals) {
       expectFailure(await call("PUT", `/api/v1/accounts/${user}`, { auth, payload }), status);
     }
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }))).toEqual(before);
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }))).toEqual(aliceBefore);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }))).toEqual(before);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/alice", { auth: ROOT }))).toEqual(aliceBefore);
     // Passwords unchanged too.
     expectSuccess(await call("GET", "/api/v1/session", { auth: RES1 }));
     expectSuccess(await call("GET", "/api/v1/session", { auth: ROOT }));
@@ -380,7 +475,7 @@ describe("accounts", () => {
   it("a PUT whose last write fails leaves none of its earlier writes behind", async () => {
     await start();
     await createReseller("res1");
-    const before = expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }));
+    const before = expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }));
     // The store fails at the password step, after the privileges and suspension were written in the same transaction.
     const store = t.store;
     const transaction = store.transaction.bind(store);
@@ -396,7 +491,7 @@ describe("accounts", () => {
     const failed = await call("PUT", "/api/v1/accounts/res1", { auth: ROOT, payload: { acls: ["list-accts"], suspended: true, password: "another-password-7" } });
     expect(failed.statusCode).toBe(500);
     store.transaction = transaction;
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }))).toEqual(before);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/res1", { auth: ROOT }))).toEqual(before);
     expectSuccess(await call("GET", "/api/v1/session", { auth: RES1 }));
   });
 
@@ -406,9 +501,9 @@ describe("accounts", () => {
     await createUser("alice", "res1");
     expectSuccess(await call("PUT", "/api/v1/accounts/res1", { auth: ROOT, payload: { acls: ["list-accts", "suspend-acct", "manage-api-tokens"] } }));
     expectFailure(await call("PUT", "/api/v1/accounts/alice", { auth: RES1, payload: { suspended: true, password: "another-password-7" } }), 403, /passwd/);
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/alice", { auth: ROOT })).suspended).toBe(false);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/alice", { auth: ROOT })).suspended).toBe(false);
     // Suspension alone is within its privileges.
-    expect(expectSuccess(await call("PUT", "/api/v1/accounts/alice", { auth: RES1, payload: { suspended: true } })).suspended).toBe(true);
+    expect(expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/alice", { auth: RES1, payload: { suspended: true } })).suspended).toBe(true);
   });
 
   it("a PUT for an account that does not exist is 404", async () => {
@@ -426,26 +521,26 @@ describe("API tokens", () => {
     expect(created).toMatchObject({ user: "root", name: "deploy", full_access: false, acls: ["list-accts"], whitelist_ips: ["198.51.100.0/24"], expires_at: null });
 
     const list = await call("GET", "/api/v1/tokens", { auth: ROOT });
-    const listed = expectSuccess(list);
-    expect(listed.map((token: any) => token.name)).toEqual(["deploy"]);
+    const listed = expectSuccess<TokenView[]>(list);
+    expect(listed.map((token) => token.name)).toEqual(["deploy"]);
     expect(list.body).not.toContain(created.token);
-    expect(listed[0].token).toBeUndefined();
+    expect(listed[0]!.token).toBeUndefined();
 
     const one = await call("GET", "/api/v1/tokens/deploy", { auth: ROOT });
-    expect(expectSuccess(one)).toMatchObject({ name: "deploy" });
+    expect(expectSuccess<TokenView>(one)).toMatchObject({ name: "deploy" });
     expect(one.body).not.toContain(created.token);
     expectFailure(await call("GET", "/api/v1/tokens/nope", { auth: ROOT }), 404, /nope/);
 
     const expiresAt = Math.floor(t.clock.now() / 1000) + 3600;
-    const updated = expectSuccess(await call("PUT", "/api/v1/tokens/deploy", { auth: ROOT, payload: { new_name: "deploy2", expires_at: expiresAt, whitelist_ips: [] } }));
+    const updated = expectSuccess<TokenView>(await call("PUT", "/api/v1/tokens/deploy", { auth: ROOT, payload: { new_name: "deploy2", expires_at: expiresAt, whitelist_ips: [] } }));
     expect(updated).toMatchObject({ name: "deploy2", expires_at: expiresAt, whitelist_ips: null });
     expectFailure(await call("GET", "/api/v1/tokens/deploy", { auth: ROOT }), 404);
 
     // The token works on the WHM side, from anywhere now.
     expect((await t.whm("listaccts", {}, { whm: ["root", created.token] }, "192.0.2.1")).status).toBe(200);
-    expect(expectSuccess(await call("DELETE", "/api/v1/tokens/deploy2", { auth: ROOT }))).toEqual({ name: "deploy2", revoked: true });
+    expect(expectSuccess<Revoked>(await call("DELETE", "/api/v1/tokens/deploy2", { auth: ROOT }))).toEqual({ name: "deploy2", revoked: true });
     expectFailure(await call("DELETE", "/api/v1/tokens/deploy2", { auth: ROOT }), 404);
-    expect(expectSuccess(await call("GET", "/api/v1/tokens", { auth: ROOT }))).toEqual([]);
+    expect(expectSuccess<TokenView[]>(await call("GET", "/api/v1/tokens", { auth: ROOT }))).toEqual([]);
   });
 
   it("a revoked token fails on the WHM side at once", async () => {
@@ -467,15 +562,15 @@ describe("API tokens", () => {
     const whmCreated = await t.whm("api_token_create", { token_name: "from-whm" });
     expect(whmCreated.body.metadata.result).toBe(1);
     await createToken({ name: "from-rest" });
-    const names = (await t.whm("api_token_list")).body.data.tokens;
+    const names = (await t.whm("api_token_list")).body.data.tokens as Record<string, unknown>;
     expect(Object.keys(names).sort()).toEqual(["from-rest", "from-whm"]);
-    expect(expectSuccess(await call("GET", "/api/v1/tokens", { auth: ROOT })).map((token: any) => token.name).sort()).toEqual(["from-rest", "from-whm"]);
+    expect(expectSuccess<TokenView[]>(await call("GET", "/api/v1/tokens", { auth: ROOT })).map((token) => token.name).sort()).toEqual(["from-rest", "from-whm"]);
   });
 
   it("refuses a new token over plain HTTP from another machine", async () => {
     await start();
     expectFailure(await call("POST", "/api/v1/tokens", { auth: ROOT, payload: { name: "remote" }, ip: "192.0.2.44" }), 403, /HTTPS/);
-    expect(expectSuccess(await call("GET", "/api/v1/tokens", { auth: ROOT }))).toEqual([]);
+    expect(expectSuccess<TokenView[]>(await call("GET", "/api/v1/tokens", { auth: ROOT }))).toEqual([]);
   });
 
   it("refuses bad token input", async () => {
@@ -484,7 +579,7 @@ describe("API tokens", () => {
     expectFailure(await call("POST", "/api/v1/tokens", { auth: ROOT, payload: { name: "ok", acls: ["no-such-acl"] } }), 400);
     expectFailure(await call("POST", "/api/v1/tokens", { auth: ROOT, payload: { name: "ok", whitelist_ips: ["10.0.0.1/8"] } }), 400);
     expectFailure(await call("POST", "/api/v1/tokens", { auth: ROOT, payload: { name: "ok", user: "ghost" } }), 404);
-    expect(expectSuccess(await call("GET", "/api/v1/tokens", { auth: ROOT }))).toEqual([]);
+    expect(expectSuccess<TokenView[]>(await call("GET", "/api/v1/tokens", { auth: ROOT }))).toEqual([]);
   });
 });
 
@@ -493,15 +588,15 @@ describe("Remote Access Key (WHM access hash)", () => {
     await start();
     expectFailure(await call("GET", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 403, /allow_deprecated_accesshash/);
     expectFailure(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 403, /allow_deprecated_accesshash/);
-    expect(expectSuccess(await call("GET", "/api/v1/system/status", { auth: ROOT })).count_remote_access_keys).toBe(0);
+    expect(expectSuccess<SystemStatus>(await call("GET", "/api/v1/system/status", { auth: ROOT })).count_remote_access_keys).toBe(0);
 
-    expect(expectSuccess(await call("PUT", "/api/v1/settings/allow_deprecated_accesshash", { auth: ROOT, payload: { value: 1 } }))).toMatchObject({
+    expect(expectSuccess<SettingView>(await call("PUT", "/api/v1/settings/allow_deprecated_accesshash", { auth: ROOT, payload: { value: 1 } }))).toMatchObject({
       key: "allow_deprecated_accesshash",
       value: 1,
     });
     expectFailure(await call("GET", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 404, /No accesshash exists for root/);
 
-    const generated = expectSuccess(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 201);
+    const generated = expectSuccess<RemoteAccessKey>(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 201);
     expect(generated.user).toBe("root");
     expect(generated.accesshash).toMatch(/^[0-9a-f]+$/);
     expect(generated.accesshash.length).toBeGreaterThanOrEqual(32);
@@ -509,15 +604,15 @@ describe("Remote Access Key (WHM access hash)", () => {
     expect(generated.signature).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){15}$/);
     expect(generated.signature.replaceAll(":", "")).toBe(generated.accesshash.slice(0, 32));
 
-    const read = expectSuccess(await call("GET", "/api/v1/accounts/root/accesshash", { auth: ROOT }));
+    const read = expectSuccess<RemoteAccessKey>(await call("GET", "/api/v1/accounts/root/accesshash", { auth: ROOT }));
     expect(read).toMatchObject({ user: "root", accesshash: generated.accesshash, signature: generated.signature });
-    expect(expectSuccess(await call("GET", "/api/v1/system/status", { auth: ROOT })).count_remote_access_keys).toBe(1);
+    expect(expectSuccess<SystemStatus>(await call("GET", "/api/v1/system/status", { auth: ROOT })).count_remote_access_keys).toBe(1);
 
     // It authenticates on the WHM side and on REST (as the `whm` header), until replaced.
     expect((await t.whm("version", {}, { whm: ["root", generated.accesshash] })).status).toBe(200);
-    const who = expectSuccess(await call("GET", "/api/v1/session", { auth: { whm: ["root", generated.accesshash] } }));
+    const who = expectSuccess<SessionInfo>(await call("GET", "/api/v1/session", { auth: { whm: ["root", generated.accesshash] } }));
     expect(who.credential.kind).toBe("accesshash");
-    const replaced = expectSuccess(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 201);
+    const replaced = expectSuccess<RemoteAccessKey>(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 201);
     expect(replaced.accesshash).not.toBe(generated.accesshash);
     expect((await t.whm("version", {}, { whm: ["root", generated.accesshash] })).status).toBe(401);
     expect((await t.whm("version", {}, { whm: ["root", replaced.accesshash] })).status).toBe(200);
@@ -529,7 +624,7 @@ describe("Remote Access Key (WHM access hash)", () => {
     await createReseller("res2");
     await createUser("alice");
     expectFailure(await call("POST", "/api/v1/accounts/alice/accesshash", { auth: ROOT }), 400, /User alice is not a reseller/);
-    expect(expectSuccess(await call("POST", "/api/v1/accounts/res1/accesshash", { auth: RES1 }), 201).user).toBe("res1");
+    expect(expectSuccess<RemoteAccessKey>(await call("POST", "/api/v1/accounts/res1/accesshash", { auth: RES1 }), 201).user).toBe("res1");
     expectFailure(await call("GET", "/api/v1/accounts/res2/accesshash", { auth: RES1 }), 403, /another user's accesshash/);
     expectFailure(await call("POST", "/api/v1/accounts/res2/accesshash", { auth: RES1 }), 403, /another user's accesshash/);
     expectFailure(await call("GET", "/api/v1/accounts/res1/accesshash", { auth: RES1, ip: "192.0.2.44" }), 403, /HTTPS/);
@@ -540,15 +635,15 @@ describe("Remote Access Key (WHM access hash)", () => {
 describe("settings", () => {
   it("GET lists every setting; PUT (root) changes one, by JSON or form", async () => {
     await start();
-    const settings = expectSuccess(await call("GET", "/api/v1/settings", { auth: ROOT }));
-    const keys = settings.map((setting: any) => setting.key);
+    const settings = expectSuccess<SettingView[]>(await call("GET", "/api/v1/settings", { auth: ROOT }));
+    const keys = settings.map((setting) => setting.key);
     expect(keys).toEqual(expect.arrayContaining(["allow_deprecated_accesshash", "max_failures_byip", "ip_based_protection"]));
-    expect(settings.find((s: any) => s.key === "max_failures_byip")).toMatchObject({ value: 5, default: 5 });
+    expect(settings.find((s) => s.key === "max_failures_byip")).toMatchObject({ value: 5, default: 5 });
 
-    expect(expectSuccess(await call("PUT", "/api/v1/settings/max_failures_byip", { auth: ROOT, payload: { value: 2 } }))).toMatchObject({ key: "max_failures_byip", value: 2, default: 5 });
-    expect(expectSuccess(await call("PUT", "/api/v1/settings/max_failures", { auth: ROOT, form: { value: "7" } }))).toMatchObject({ key: "max_failures", value: 7 });
-    const after = expectSuccess(await call("GET", "/api/v1/settings", { auth: ROOT }));
-    expect(after.find((s: any) => s.key === "max_failures_byip").value).toBe(2);
+    expect(expectSuccess<SettingView>(await call("PUT", "/api/v1/settings/max_failures_byip", { auth: ROOT, payload: { value: 2 } }))).toMatchObject({ key: "max_failures_byip", value: 2, default: 5 });
+    expect(expectSuccess<SettingView>(await call("PUT", "/api/v1/settings/max_failures", { auth: ROOT, form: { value: "7" } }))).toMatchObject({ key: "max_failures", value: 7 });
+    const after = expectSuccess<SettingView[]>(await call("GET", "/api/v1/settings", { auth: ROOT }));
+    expect(after.find((s) => s.key === "max_failures_byip")!.value).toBe(2);
     // It takes effect: two failures now block the address.
     for (let i = 0; i < 2; i++) expectFailure(await call("GET", "/api/v1/system/status", { auth: { basic: ["root", `wrong-${i}`] }, ip: CLIENT }), 401);
     expectFailure(await call("GET", "/api/v1/system/status", { auth: ROOT, ip: CLIENT }), 429);
@@ -557,7 +652,7 @@ describe("settings", () => {
   it("GET shows anyone but root only whether access hashes are on, not the brute-force limits", async () => {
     await start();
     await createReseller("res1");
-    const seen = expectSuccess(await call("GET", "/api/v1/settings", { auth: RES1 }));
+    const seen = expectSuccess<SettingView[]>(await call("GET", "/api/v1/settings", { auth: RES1 }));
     expect(seen).toEqual([expect.objectContaining({ key: "allow_deprecated_accesshash", value: 0 })]);
   });
 
@@ -570,7 +665,7 @@ describe("settings", () => {
     expectFailure(await call("PUT", "/api/v1/settings/max_failures_byip", { auth: ROOT, payload: {} }), 400);
     expectFailure(await call("PUT", "/api/v1/settings/max_failures_byip", { auth: RES1, payload: { value: 100 } }), 403);
     expectFailure(await call("PUT", "/api/v1/settings/allow_deprecated_accesshash", { auth: RES1, payload: { value: 1 } }), 403);
-    const settings = expectSuccess(await call("GET", "/api/v1/settings", { auth: ROOT }));
+    const settings = expectSuccess<SettingView[]>(await call("GET", "/api/v1/settings", { auth: ROOT }));
     for (const setting of settings) expect(setting.value, setting.key).toBe(setting.default);
   });
 });
@@ -590,32 +685,32 @@ describe("audit log", () => {
     t.clock.advance(60_000);
     await createHash({ name: "hashy", ip: CLIENT });
 
-    const creates = expectSuccess(await call("GET", "/api/v1/audit?action=account.create", { auth: ROOT }));
-    expect(creates.map((entry: any) => entry.target)).toEqual(["alice", "res1", "root"]);
+    const creates = expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?action=account.create", { auth: ROOT }));
+    expect(creates.map((entry) => entry.target)).toEqual(["alice", "res1", "root"]);
     for (const entry of creates) {
       expect(Object.keys(entry).sort()).toEqual(["action", "actor", "at", "detail", "id", "ip", "outcome", "target"]);
     }
-    expect(expectSuccess(await call("GET", "/api/v1/audit?target=alice", { auth: ROOT })).map((entry: any) => entry.action)).toEqual(["account.create"]);
-    expect(expectSuccess(await call("GET", "/api/v1/audit?action=token.create", { auth: ROOT }))).toEqual([
+    expect(expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?target=alice", { auth: ROOT })).map((entry) => entry.action)).toEqual(["account.create"]);
+    expect(expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?action=token.create", { auth: ROOT }))).toEqual([
       expect.objectContaining({ actor: "root", target: "root/audited", ip: "127.0.0.1", outcome: "success" }),
     ]);
-    const windowed = expectSuccess(await call("GET", `/api/v1/audit?since=${t0 + 1}&until=${t1 + 1}`, { auth: ROOT }));
-    expect(windowed.map((entry: any) => entry.action).sort()).toEqual(["account.create", "token.create"]);
-    expect(expectSuccess(await call("GET", "/api/v1/audit?limit=1", { auth: ROOT }))).toEqual([expect.objectContaining({ action: "ip-access-hash.create" })]);
-    const page = expectSuccess(await call("GET", "/api/v1/audit?limit=2", { auth: ROOT }));
-    const next = expectSuccess(await call("GET", `/api/v1/audit?limit=2&before=${page[1].id}`, { auth: ROOT }));
-    expect(next[0].id < page[1].id).toBe(true);
-    expect(expectSuccess(await call("GET", "/api/v1/audit?actor=nobody", { auth: ROOT }))).toEqual([]);
+    const windowed = expectSuccess<AuditEntry[]>(await call("GET", `/api/v1/audit?since=${t0 + 1}&until=${t1 + 1}`, { auth: ROOT }));
+    expect(windowed.map((entry) => entry.action).sort()).toEqual(["account.create", "token.create"]);
+    expect(expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?limit=1", { auth: ROOT }))).toEqual([expect.objectContaining({ action: "ip-access-hash.create" })]);
+    const page = expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?limit=2", { auth: ROOT }));
+    const next = expectSuccess<AuditEntry[]>(await call("GET", `/api/v1/audit?limit=2&before=${page[1]!.id}`, { auth: ROOT }));
+    expect(next[0]!.id < page[1]!.id).toBe(true);
+    expect(expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?actor=nobody", { auth: ROOT }))).toEqual([]);
   });
 
   it("a reseller reads only its own actions", async () => {
     await start();
     await createReseller("res1");
     await createHash({ name: "mine", ip: CLIENT }, RES1);
-    const entries = expectSuccess(await call("GET", "/api/v1/audit", { auth: RES1 }));
+    const entries = expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit", { auth: RES1 }));
     expect(entries.length).toBeGreaterThan(0);
-    expect(entries.every((entry: any) => entry.actor === "res1")).toBe(true);
-    expect(expectSuccess(await call("GET", "/api/v1/audit?actor=root", { auth: RES1 }))).toEqual([]);
+    expect(entries.every((entry) => entry.actor === "res1")).toBe(true);
+    expect(expectSuccess<AuditEntry[]>(await call("GET", "/api/v1/audit?actor=root", { auth: RES1 }))).toEqual([]);
   });
 
   it("never contains a secret: passwords, token plaintexts, access hashes", async () => {
@@ -634,7 +729,7 @@ describe("audit log", () => {
     const hash = await createHash({ name: "secret-hash", ip: CLIENT });
     secrets.push(hash.access_hash);
     expectSuccess(await call("PUT", "/api/v1/settings/allow_deprecated_accesshash", { auth: ROOT, payload: { value: 1 } }));
-    const key = expectSuccess(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 201);
+    const key = expectSuccess<RemoteAccessKey>(await call("POST", "/api/v1/accounts/root/accesshash", { auth: ROOT }), 201);
     secrets.push(key.accesshash, key.signature);
     const { cookie, securityToken } = await login("root", ROOT_PASSWORD);
     secrets.push(cookie);
@@ -651,9 +746,9 @@ describe("audit log", () => {
     expectSuccess(await call("DELETE", `/api/v1/access_hashes/${hash.id}`, { auth: ROOT }));
 
     const audit = await call("GET", "/api/v1/audit?limit=1000", { auth: ROOT });
-    const entries = expectSuccess(audit);
+    const entries = expectSuccess<AuditEntry[]>(audit);
     expect(entries.length).toBeGreaterThan(10);
-    expect(entries.some((entry: any) => entry.action === "login.failure")).toBe(true);
+    expect(entries.some((entry) => entry.action === "login.failure")).toBe(true);
     for (const secret of secrets) expect(audit.body, "a secret in the audit log").not.toContain(secret);
     expect(audit.body).not.toContain(hash.access_hash.slice(8, 40));
     expect(audit.body).not.toContain(key.accesshash.slice(32, 64));
@@ -669,9 +764,9 @@ describe("browser sessions", () => {
     expect(setCookie.httpOnly).toBe(true);
     expect(String(setCookie.sameSite).toLowerCase()).toBe("strict");
     expect(setCookie.path).toBe("/");
-    expect(response.json().msg).toMatchObject({ user: "root", role: "root", credential: { kind: "session" } });
+    expect(response.json<Envelope<SessionInfo>>().msg).toMatchObject({ user: "root", role: "root", credential: { kind: "session" } });
 
-    const who = expectSuccess(await call("GET", "/api/v1/session", { cookies: { whostmgrsession: cookie }, headers: { "x-csrf-token": securityToken } }));
+    const who = expectSuccess<SessionInfo>(await call("GET", "/api/v1/session", { cookies: { whostmgrsession: cookie }, headers: { "x-csrf-token": securityToken } }));
     expect(who).toMatchObject({ user: "root", role: "root", credential: { kind: "session", name: null } });
     expect(who.acls).toContain("all");
     // Other routes too.
@@ -683,7 +778,7 @@ describe("browser sessions", () => {
     expectFailure(await call("GET", "/api/v1/session", { cookies: { whostmgrsession: "forged" }, headers: { "x-csrf-token": securityToken } }), 401);
 
     const out = await call("DELETE", "/api/v1/session", { cookies: { whostmgrsession: cookie }, headers: { "x-csrf-token": securityToken } });
-    expect(expectSuccess(out)).toEqual({ logged_out: true });
+    expect(expectSuccess<LoggedOut>(out)).toEqual({ logged_out: true });
     const cleared = out.cookies.find((c) => c.name === "whostmgrsession");
     expect(cleared?.value ?? "").toBe("");
     expectFailure(await call("GET", "/api/v1/session", { cookies: { whostmgrsession: cookie }, headers: { "x-csrf-token": securityToken } }), 401, ACCESS_DENIED);
@@ -702,7 +797,7 @@ describe("browser sessions", () => {
   it("a form login works as well", async () => {
     await start();
     const response = await call("POST", "/api/v1/session", { form: { user: "root", pass: ROOT_PASSWORD } });
-    expect(expectSuccess(response, 201).security_token).toMatch(/^cpsess\d{10}$/);
+    expect(expectSuccess<SessionInfo>(response, 201).security_token).toMatch(/^cpsess\d{10}$/);
   });
 });
 
@@ -721,10 +816,10 @@ describe("every credential kind works on REST", () => {
       ["ip-access-hash", { headers: { authorization: `Bearer ${hash.access_hash}` }, ip: CLIENT }],
     ];
     for (const [kind, options] of ways) {
-      const who = expectSuccess(await call("GET", "/api/v1/session", options));
+      const who = expectSuccess<SessionInfo>(await call("GET", "/api/v1/session", options));
       expect(who, kind).toMatchObject({ user: "root", credential: { kind } });
       // And a management call with it.
-      expect(expectSuccess(await call("GET", "/api/v1/accounts", options)).map((a: any) => a.user)).toEqual(["root"]);
+      expect(expectSuccess<AccountView[]>(await call("GET", "/api/v1/accounts", options)).map((a) => a.user)).toEqual(["root"]);
     }
   });
 
@@ -758,8 +853,8 @@ describe("permissions: resellers", () => {
       expectFailure(await call("POST", "/api/v1/access_hashes", { auth: RES1, payload: { name: "x", ip: CLIENT, user: other } }), 404, `The account “${other}” does not exist.`);
     }
     // The hashes work as their accounts.
-    expect(expectSuccess(await call("GET", "/api/v1/session", { cookies: { access_hash: own.access_hash }, ip: CLIENT })).user).toBe("res1");
-    expect(expectSuccess(await call("GET", "/api/v1/session", { cookies: { access_hash: owned.access_hash }, ip: CLIENT })).user).toBe("u1");
+    expect(expectSuccess<SessionInfo>(await call("GET", "/api/v1/session", { cookies: { access_hash: own.access_hash }, ip: CLIENT })).user).toBe("res1");
+    expect(expectSuccess<SessionInfo>(await call("GET", "/api/v1/session", { cookies: { access_hash: owned.access_hash }, ip: CLIENT })).user).toBe("u1");
   });
 
   it("a reseller cannot see, read, update or delete another reseller's hashes: 404, as for a missing id", async () => {
@@ -770,9 +865,9 @@ describe("permissions: resellers", () => {
     const theirsForU2 = await createHash({ name: "theirs-u2", ip: CLIENT, user: "u2" }, RES2);
     const roots = await createHash({ name: "roots", ip: CLIENT });
 
-    const listed = expectSuccess(await call("GET", "/api/v1/access_hashes", { auth: RES1 }));
-    expect(listed.map((h: any) => h.id).sort()).toEqual([mine.id, mineForU1.id].sort());
-    const all = expectSuccess(await call("GET", "/api/v1/access_hashes", { auth: ROOT }));
+    const listed = expectSuccess<IpAccessHashView[]>(await call("GET", "/api/v1/access_hashes", { auth: RES1 }));
+    expect(listed.map((h) => h.id).sort()).toEqual([mine.id, mineForU1.id].sort());
+    const all = expectSuccess<IpAccessHashView[]>(await call("GET", "/api/v1/access_hashes", { auth: ROOT }));
     expect(all).toHaveLength(5);
 
     const missing = "iah_00000000000000000000";
@@ -785,17 +880,17 @@ describe("permissions: resellers", () => {
       expectFailure(await call("DELETE", url, { auth: RES1 }), 404);
     }
     // Nothing changed, and they still work.
-    const after = expectSuccess(await call("GET", "/api/v1/access_hashes", { auth: ROOT }));
-    expect(after.find((h: any) => h.id === theirs.id)).toMatchObject({ ip: CLIENT, name: "theirs" });
+    const after = expectSuccess<IpAccessHashView[]>(await call("GET", "/api/v1/access_hashes", { auth: ROOT }));
+    expect(after.find((h) => h.id === theirs.id)).toMatchObject({ ip: CLIENT, name: "theirs" });
     expect(after).toHaveLength(5);
     expectSuccess(await call("GET", "/api/v1/system/status", { cookies: { access_hash: theirs.access_hash }, ip: CLIENT }));
     // Using its own access hash instead of a password changes nothing.
     expectFailure(await call("GET", `/api/v1/access_hashes/${theirs.id}`, { cookies: { access_hash: mine.access_hash }, ip: CLIENT }), 404);
-    expect(expectSuccess(await call("GET", "/api/v1/access_hashes", { headers: { authorization: `Bearer ${mine.access_hash}` }, ip: CLIENT })).map((h: any) => h.id).sort()).toEqual(
+    expect(expectSuccess<IpAccessHashView[]>(await call("GET", "/api/v1/access_hashes", { headers: { authorization: `Bearer ${mine.access_hash}` }, ip: CLIENT })).map((h) => h.id).sort()).toEqual(
       [mine.id, mineForU1.id].sort(),
     );
     // Its own it can manage.
-    expect(expectSuccess(await call("PUT", `/api/v1/access_hashes/${mineForU1.id}`, { auth: RES1, payload: { name: "renamed" } })).name).toBe("renamed");
+    expect(expectSuccess<IpAccessHashView>(await call("PUT", `/api/v1/access_hashes/${mineForU1.id}`, { auth: RES1, payload: { name: "renamed" } })).name).toBe("renamed");
     expectSuccess(await call("DELETE", `/api/v1/access_hashes/${mineForU1.id}`, { auth: RES1 }));
   });
 
@@ -805,8 +900,8 @@ describe("permissions: resellers", () => {
     expectFailure(await call("GET", "/api/v1/accounts", { auth: RES1 }), 403);
     // With it, only its own accounts.
     expectSuccess(await call("PUT", "/api/v1/accounts/res1", { auth: ROOT, payload: { acls: ["list-accts", "manage-api-tokens", "suspend-acct", "passwd", "kill-acct"] } }));
-    expect(expectSuccess(await call("GET", "/api/v1/accounts", { auth: RES1 })).map((a: any) => a.user)).toEqual(["u1"]);
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/u1", { auth: RES1 })).user).toBe("u1");
+    expect(expectSuccess<AccountView[]>(await call("GET", "/api/v1/accounts", { auth: RES1 })).map((a) => a.user)).toEqual(["u1"]);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/u1", { auth: RES1 })).user).toBe("u1");
     for (const other of ["res2", "u2", "root"]) {
       const status = (await call("GET", `/api/v1/accounts/${other}`, { auth: RES1 })).statusCode;
       expect([403, 404]).toContain(status);
@@ -817,13 +912,13 @@ describe("permissions: resellers", () => {
       expect([403, 404]).toContain((await call("GET", `/api/v1/tokens?user=${other}`, { auth: RES1 })).statusCode);
       expect([403, 404]).toContain((await call("POST", "/api/v1/tokens", { auth: RES1, payload: { name: "stolen", user: other } })).statusCode);
     }
-    const u2 = expectSuccess(await call("GET", "/api/v1/accounts/u2", { auth: ROOT }));
+    const u2 = expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/u2", { auth: ROOT }));
     expect(u2.suspended).toBe(false);
     expectSuccess(await call("GET", "/api/v1/session", { auth: RES2 }));
     expectSuccess(await call("GET", "/api/v1/session", { auth: { basic: ["u2", "u2-password-1"] } }));
-    expect(expectSuccess(await call("GET", "/api/v1/accounts", { auth: ROOT })).map((a: any) => a.user).sort()).toEqual(["res1", "res2", "root", "u1", "u2"]);
+    expect(expectSuccess<AccountView[]>(await call("GET", "/api/v1/accounts", { auth: ROOT })).map((a) => a.user).sort()).toEqual(["res1", "res2", "root", "u1", "u2"]);
     // Its own user it may suspend.
-    expect(expectSuccess(await call("PUT", "/api/v1/accounts/u1", { auth: RES1, payload: { suspended: true } })).suspended).toBe(true);
+    expect(expectSuccess<AccountView>(await call("PUT", "/api/v1/accounts/u1", { auth: RES1, payload: { suspended: true } })).suspended).toBe(true);
   });
 
   it("a reseller cannot change settings or create resellers", async () => {
@@ -831,8 +926,8 @@ describe("permissions: resellers", () => {
     expectFailure(await call("PUT", "/api/v1/settings/allow_deprecated_accesshash", { auth: RES1, payload: { value: 1 } }), 403);
     expectFailure(await call("PUT", "/api/v1/accounts/u1", { auth: RES1, payload: { reseller: true } }), 403);
     expectFailure(await call("PUT", "/api/v1/accounts/res1", { auth: RES1, payload: { acls: ["all"] } }), 403);
-    expect(expectSuccess(await call("GET", "/api/v1/settings", { auth: ROOT })).find((s: any) => s.key === "allow_deprecated_accesshash").value).toBe(0);
-    expect(expectSuccess(await call("GET", "/api/v1/accounts/res1", { auth: ROOT })).acls).not.toContain("all");
+    expect(expectSuccess<SettingView[]>(await call("GET", "/api/v1/settings", { auth: ROOT })).find((s) => s.key === "allow_deprecated_accesshash")!.value).toBe(0);
+    expect(expectSuccess<AccountView>(await call("GET", "/api/v1/accounts/res1", { auth: ROOT })).acls).not.toContain("all");
   });
 
   it("an account without manage-api-tokens cannot manage access hashes at all", async () => {

@@ -40,11 +40,21 @@ export function restCaller(current: () => TestApp) {
   };
 }
 
-/** PUQ's success envelope with the status expected; returns its `msg`. */
-export function expectSuccess(response: LightMyRequestResponse, status = 200): any {
+/** PUQ's envelope, on success and on failure. */
+export interface Envelope<Msg> {
+  readonly error: string;
+  readonly msg: Msg;
+  readonly status: "success" | "error";
+}
+
+/**
+ * PUQ's success envelope with the status expected; returns its `msg`, as the shape the caller
+ * names (not checked: the test's expectations check what it reads).
+ */
+export function expectSuccess<Msg = any>(response: LightMyRequestResponse, status = 200): Msg {
   expect(response.statusCode, response.body).toBe(status);
   expect(response.headers["content-type"]).toMatch(/^application\/json/);
-  const body = response.json();
+  const body = response.json<Envelope<Msg>>();
   expect(Object.keys(body).sort()).toEqual(["error", "msg", "status"]);
   expect(body.error).toBe("");
   expect(body.status).toBe("success");
@@ -55,7 +65,7 @@ export function expectSuccess(response: LightMyRequestResponse, status = 200): a
 export function expectFailure(response: LightMyRequestResponse, status: number, error?: string | RegExp): string {
   expect(response.statusCode, response.body).toBe(status);
   expect(response.headers["content-type"]).toMatch(/^application\/json/);
-  const body = response.json();
+  const body = response.json<Envelope<"">>();
   expect(Object.keys(body).sort()).toEqual(["error", "msg", "status"]);
   expect(body.msg).toBe("");
   expect(body.status).toBe("error");
@@ -63,5 +73,5 @@ export function expectFailure(response: LightMyRequestResponse, status: number, 
   expect(body.error).not.toBe("");
   if (typeof error === "string") expect(body.error).toBe(error);
   else if (error !== undefined) expect(body.error).toMatch(error);
-  return body.error as string;
+  return body.error;
 }

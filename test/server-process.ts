@@ -1,9 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 export const PROJECT = fileURLToPath(new URL("..", import.meta.url));
 export const CLI = join(PROJECT, "dist", "src", "cli", "main.js");
@@ -11,6 +14,8 @@ export const CLI = join(PROJECT, "dist", "src", "cli", "main.js");
 export interface ServerProcess {
   readonly base: string;
   readonly child: ChildProcess;
+  /** Resolves with the exit code and signal once the process has exited. */
+  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
   stop(): Promise<void>;
@@ -20,6 +25,32 @@ export interface ServerProcess {
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("KEYHOLD_")));
   return { ...env, ...extra };
+}
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs the built CLI to completion in `cwd` (the project unless given), with `input` (or
+ * nothing) on its stdin and none of the caller's KEYHOLD_* settings. A non-zero exit is an
+ * outcome to assert on, not an exception.
+ */
+export async function runCli(args: readonly string[], options: { cwd?: string; input?: string } = {}): Promise<CliRun> {
+  const pending = execFileAsync(process.execPath, [CLI, ...args], { cwd: options.cwd ?? PROJECT, env: cleanEnv(), encoding: "utf8" });
+  pending.child.stdin?.end(options.input ?? "");
+  try {
+    const { stdout, stderr } = await pending;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failure.code !== "number") throw error;
+    return { code: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
+  }
 }
 
 /**
@@ -42,6 +73,7 @@ export async function startServer(args: readonly string[], env: Record<string, s
   return {
     base,
     child,
+    exited,
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -79,4 +111,15 @@ export async function serveRefusal(args: readonly string[], env: Record<string, 
   });
   const [code] = await closed;
   return { refused: !listened, code, stderr };
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newId } from "../src/core/ids.js";
 import { DuplicateRecordError } from "../src/core/storage/errors.js";
-import type { AccessHashRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, NewAccount, SessionRecord } from "../src/core/storage/records.js";
+import type { WhmAccessHashRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, NewAccount, SessionRecord } from "../src/core/storage/records.js";
 import type { Store } from "../src/core/storage/store.js";
 
 /**
@@ -71,7 +71,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       };
     }
 
-    function newAccessHash(accountId: string, overrides: Partial<AccessHashRecord> = {}): AccessHashRecord {
+    function newAccessHash(accountId: string, overrides: Partial<WhmAccessHashRecord> = {}): WhmAccessHashRecord {
       return {
         accountId,
         digest: randomBytes(32).toString("hex"),

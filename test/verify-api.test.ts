@@ -2,13 +2,15 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../src/core/actor.js";
 import { KNOWN_ACLS } from "../src/core/acl.js";
-import { ROOT, ROOT_PASSWORD, authorization, createTestApp, type Auth, type TestApp } from "./harness.js";
+import { ROOT, ROOT_PASSWORD, accountFixtures, authorization, b64, basic, createTestApp, type Auth, type TestApp } from "./harness.js";
 
 // POST /api/v1/verify (issue 7 §1): another application asks whether the credential its client
 // sent is good. An invalid credential is an answer (200, valid: false), not an HTTP error.
 
 let t: TestApp;
 afterEach(async () => t?.close());
+// Accounts made through the domain: no WHM request precedes the ones under test.
+const { createReseller } = accountFixtures(() => t, { via: "core" });
 
 const MINUTE = 60_000;
 const CLIENT = "198.51.100.20";
@@ -61,18 +63,6 @@ function expectInvalid(msg: Record<string, any>, code: string): void {
 async function rootToken(name: string, input: { acls?: string[]; expiresAt?: string; whitelistIps?: string[] } = {}): Promise<{ id: string; token: string }> {
   const created = await t.keyhold.tokens.create(CLI_ACTOR, "root", { name, ...input });
   return { id: created.id, token: created.token };
-}
-
-async function createReseller(username: string): Promise<void> {
-  await t.keyhold.accounts.create(CLI_ACTOR, { username, password: `${username}-password-1`, domain: `${username}.example.com`, reseller: true });
-}
-
-function basic(username: string, password: string): Auth {
-  return { basic: [username, password] };
-}
-
-function b64(text: string): string {
-  return Buffer.from(text).toString("base64");
 }
 
 describe("who may call the verify API", () => {

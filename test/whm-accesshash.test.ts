@@ -1,37 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RESELLER_ACLS } from "../src/core/acl.js";
-import { ROOT, createTestApp, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
+import { ROOT, accountFixtures, basic, basicHeader, createTestApp, passwordOf, whmStatus, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
 
 // WHM API 1 `accesshash` and access-hash authentication (reference §1, §2.3; issue 2).
 
 let t: TestApp;
 afterEach(async () => t?.close());
+const { createReseller, createUser } = accountFixtures(() => t);
 
 const ENABLED: TestAppOptions = { settings: { allow_deprecated_accesshash: "1" } };
 const REMOTE = "203.0.113.7";
 const HASH = /^[0-9a-f]{960}$/;
-
-function passwordOf(username: string): string {
-  return `${username}-password-1`;
-}
-
-function basic(username: string): Auth {
-  return { basic: [username, passwordOf(username)] };
-}
-
-async function createReseller(username: string, acls?: readonly string[]): Promise<void> {
-  const created = await t.whm("createacct", { username, password: passwordOf(username), domain: `${username}.example.com`, reseller: "1" });
-  expect(created.body.metadata.result, created.body.metadata.reason).toBe(1);
-  if (acls !== undefined) {
-    const flags = Object.fromEntries(acls.map((acl) => [`acl-${acl}`, "1"]));
-    expect((await t.whm("setacls", { reseller: username, ...flags })).body.metadata.result).toBe(1);
-  }
-}
-
-async function createUser(username: string): Promise<void> {
-  const created = await t.whm("createacct", { username, password: passwordOf(username), domain: `${username}.example.com` });
-  expect(created.body.metadata.result, created.body.metadata.reason).toBe(1);
-}
 
 function expectHash(result: WhmResult): string {
   expect(result.status, JSON.stringify(result.body)).toBe(200);
@@ -56,8 +35,8 @@ async function generate(user?: string, auth: Auth = ROOT): Promise<string> {
   return expectHash(await t.whm("accesshash", { ...(user === undefined ? {} : { user }), generate: "1" }, auth));
 }
 
-async function versionStatus(auth: Auth, remoteAddress = "127.0.0.1"): Promise<number> {
-  return (await t.whm("version", {}, auth, remoteAddress)).status;
+function versionStatus(auth: Auth, remoteAddress = "127.0.0.1"): Promise<number> {
+  return whmStatus(t, "version", auth, remoteAddress);
 }
 
 describe("accesshash: reading and generating (§1.2, §1.3)", () => {
@@ -211,7 +190,7 @@ describe("accesshash: who may call it (§1.5)", () => {
 
   it("a root-level reseller (acl all) may act on other resellers and root", async () => {
     t = await createTestApp(ENABLED);
-    await createReseller("boss", ["all"]);
+    await createReseller("boss", { acls: ["all"] });
     await createReseller("res");
     const resHash = await generate("res", basic("boss"));
     expect(expectHash(await t.whm("accesshash", { user: "res" }, basic("boss")))).toBe(resHash);
@@ -221,7 +200,7 @@ describe("accesshash: who may call it (§1.5)", () => {
 
   it("a reseller without manage-api-tokens is refused, even for itself", async () => {
     t = await createTestApp(ENABLED);
-    await createReseller("res", DEFAULT_RESELLER_ACLS.filter((acl) => acl !== "manage-api-tokens"));
+    await createReseller("res", { acls: DEFAULT_RESELLER_ACLS.filter((acl) => acl !== "manage-api-tokens") });
     const own = await t.whm("accesshash", { generate: "1" }, basic("res"));
     expectRefused(own, /manage-api-tokens/);
     expectRefused(await t.whm("accesshash", {}, basic("res")), /manage-api-tokens/);
@@ -372,7 +351,7 @@ describe("the hash is never sent over plain HTTP to a remote client", () => {
         url: "/json-api/accesshash",
         headers: {
           "content-type": "application/x-www-form-urlencoded",
-          authorization: `Basic ${Buffer.from(`root:${"root-password-1"}`).toString("base64")}`,
+          authorization: basicHeader("root", "root-password-1"),
           "x-forwarded-for": REMOTE,
           "x-forwarded-proto": proto,
         },

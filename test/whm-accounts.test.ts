@@ -1,21 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RESELLER_ACLS, KNOWN_ACLS } from "../src/core/acl.js";
-import { ROOT, authorization, createTestApp, form, type Auth, type TestApp, type WhmResult } from "./harness.js";
+import { ROOT, accountCount, accountFixtures, authorization, basic, basicHeader, createTestApp, form, passwordOf, type Auth, type TestApp, type WhmResult } from "./harness.js";
 
 // WHM API 1 account functions (issue 2; reference §8 for what cPanel::PublicAPI expects).
 
 let t: TestApp;
 afterEach(async () => t?.close());
+// Every WHM answer checked in full, as this suite checks the functions it tests.
+const { createReseller } = accountFixtures(() => t, { expectOk });
 
 const UNKNOWN_APP = /Unknown app\s+(?:\(.+\))?\s+requested/;
-
-function passwordOf(username: string): string {
-  return `${username}-password-1`;
-}
-
-function basic(username: string): Auth {
-  return { basic: [username, passwordOf(username)] };
-}
 
 function expectOk(result: WhmResult, command: string): void {
   expect(result.status, JSON.stringify(result.body)).toBe(200);
@@ -39,22 +33,10 @@ async function createAccount(username: string, extra: Record<string, string> = {
   return t.whm("createacct", { username, password: passwordOf(username), domain: `${username}.example.com`, ...extra }, auth);
 }
 
-async function createReseller(username: string, acls?: readonly string[]): Promise<void> {
-  expectOk(await createAccount(username, { reseller: "1" }), "createacct");
-  if (acls !== undefined) {
-    const flags = Object.fromEntries(acls.map((acl) => [`acl-${acl}`, "1"]));
-    expectOk(await t.whm("setacls", { reseller: username, ...flags }), "setacls");
-  }
-}
-
 async function usernames(auth: Auth = ROOT, params: Record<string, string> = {}): Promise<string[]> {
   const result = await t.whm("listaccts", params, auth);
   expectOk(result, "listaccts");
   return (result.body.data.acct as Array<{ user: string }>).map((account) => account.user).sort();
-}
-
-async function accountCount(): Promise<number> {
-  return (await t.store.listAccounts()).length;
 }
 
 describe("createacct", () => {
@@ -129,7 +111,7 @@ describe("createacct", () => {
 
   it("makes a reseller the owner of what it creates, and refuses owner= and reseller=1 from it", async () => {
     t = await createTestApp();
-    await createReseller("res", [...DEFAULT_RESELLER_ACLS, "create-acct", "list-accts"]);
+    await createReseller("res", { acls: [...DEFAULT_RESELLER_ACLS, "create-acct", "list-accts"] });
     await createReseller("other");
     const created = await createAccount("mine", {}, basic("res"));
     expectOk(created, "createacct");
@@ -143,10 +125,10 @@ describe("createacct", () => {
   it("refuses a duplicate username and leaves the first account as it was", async () => {
     t = await createTestApp();
     expectOk(await createAccount("alice"), "createacct");
-    const before = await accountCount();
+    const before = await accountCount(t);
     const duplicate = await t.whm("createacct", { username: "alice", password: "another-password-1", domain: "other.example.com" });
     expectRefused(duplicate, "createacct", /alice.*already exists/);
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
     const stored = await t.store.getAccountByUsername("alice");
     expect(stored?.domain).toBe("alice.example.com");
     // The first account's password still works, the duplicate's never did.
@@ -158,10 +140,10 @@ describe("createacct", () => {
   it("refuses a domain that already belongs to another account", async () => {
     t = await createTestApp();
     expectOk(await createAccount("alice"), "createacct");
-    const before = await accountCount();
+    const before = await accountCount(t);
     const clash = await t.whm("createacct", { username: "bob", password: passwordOf("bob"), domain: "alice.example.com" });
     expectRefused(clash, "createacct", /alice\.example\.com.*already belongs/);
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
     expect(await t.store.getAccountByUsername("bob")).toBeNull();
     // The domain is compared case-insensitively, as DNS names are.
     expectRefused(await t.whm("createacct", { username: "bob", password: passwordOf("bob"), domain: "ALICE.Example.COM" }), "createacct", /already belongs/);
@@ -177,10 +159,10 @@ describe("createacct", () => {
     ["", "an empty name"],
   ])("refuses the username %j (%s)", async (username) => {
     t = await createTestApp();
-    const before = await accountCount();
+    const before = await accountCount(t);
     const result = await t.whm("createacct", { username, password: "good-password-1", domain: "valid.example.com" });
     expectRefused(result, "createacct", username === "" ? /username/ : /[Ii]nvalid username/);
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
   });
 
   it("accepts a 16-character username, the longest allowed", async () => {
@@ -190,10 +172,10 @@ describe("createacct", () => {
 
   it.each(["root", "all", "admin", "cpanel", "nobody", "whm"])("refuses the reserved username %j", async (username) => {
     t = await createTestApp();
-    const before = await accountCount();
+    const before = await accountCount(t);
     const result = await t.whm("createacct", { username, password: "good-password-1", domain: `${username}x.example.com` });
     expectRefused(result, "createacct", /reserved/);
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
   });
 
   it("refuses a missing or invalid domain", async () => {
@@ -212,11 +194,11 @@ describe("createacct", () => {
 
   it("refuses a weak (too short) password and creates nothing", async () => {
     t = await createTestApp();
-    const before = await accountCount();
+    const before = await accountCount(t);
     const result = await t.whm("createacct", { username: "alice", password: "Xq9#zk", domain: "alice.example.com" });
     expectRefused(result, "createacct", /password/i);
     expect(result.body.metadata.reason).not.toContain("Xq9#zk");
-    expect(await accountCount()).toBe(before);
+    expect(await accountCount(t)).toBe(before);
     expect(await t.store.getAccountByUsername("alice")).toBeNull();
   });
 
@@ -264,7 +246,7 @@ describe("removeacct", () => {
 
   it("refuses a reseller removing an account it does not own, and allows its own", async () => {
     t = await createTestApp();
-    await createReseller("res", [...DEFAULT_RESELLER_ACLS, "create-acct", "kill-acct", "list-accts"]);
+    await createReseller("res", { acls: [...DEFAULT_RESELLER_ACLS, "create-acct", "kill-acct", "list-accts"] });
     await createReseller("other");
     expectOk(await createAccount("rootowned"), "createacct");
     expectOk(await createAccount("otherowned", { owner: "other" }), "createacct");
@@ -286,7 +268,7 @@ describe("removeacct", () => {
 
   it("refuses a reseller without kill-acct even for its own accounts", async () => {
     t = await createTestApp();
-    await createReseller("res", [...DEFAULT_RESELLER_ACLS, "create-acct"]);
+    await createReseller("res", { acls: [...DEFAULT_RESELLER_ACLS, "create-acct"] });
     expectOk(await createAccount("mine", {}, basic("res")), "createacct");
     expectRefused(await t.whm("removeacct", { user: "mine" }, basic("res")), "removeacct", /kill-acct/);
     expect(await t.store.getAccountByUsername("mine")).not.toBeNull();
@@ -354,8 +336,8 @@ describe("removeacct", () => {
 
 describe("listaccts", () => {
   async function populate(): Promise<void> {
-    await createReseller("res", [...DEFAULT_RESELLER_ACLS, "list-accts", "create-acct"]);
-    await createReseller("other", [...DEFAULT_RESELLER_ACLS, "list-accts"]);
+    await createReseller("res", { acls: [...DEFAULT_RESELLER_ACLS, "list-accts", "create-acct"] });
+    await createReseller("other", { acls: [...DEFAULT_RESELLER_ACLS, "list-accts"] });
     expectOk(await createAccount("alpha", { owner: "res" }), "createacct");
     expectOk(await createAccount("beta", { owner: "res" }), "createacct");
     expectOk(await createAccount("gamma", { owner: "other" }), "createacct");
@@ -480,7 +462,7 @@ describe("resellers and privileges", () => {
 
   it("setacls refuses an unknown ACL and changes nothing", async () => {
     t = await createTestApp();
-    await createReseller("res", ["create-acct"]);
+    await createReseller("res", { acls: ["create-acct"] });
     const result = await t.whm("setacls", { reseller: "res", "acl-list-accts": "1", "acl-launch-missiles": "1" });
     expectRefused(result, "setacls", /launch-missiles/);
     expect((await t.store.getAccountByUsername("res"))?.acls).toEqual(["create-acct"]);
@@ -497,7 +479,7 @@ describe("resellers and privileges", () => {
   it("setupreseller, unsetupreseller, listresellers and setacls are root-only", async () => {
     t = await createTestApp();
     // Every privilege except root access.
-    await createReseller("res", KNOWN_ACLS.filter((acl) => acl !== "all"));
+    await createReseller("res", { acls: KNOWN_ACLS.filter((acl) => acl !== "all") });
     await createReseller("other");
     expectOk(await createAccount("plain"), "createacct");
     expectRefused(await t.whm("setupreseller", { user: "plain" }, basic("res")), "setupreseller", /root/);
@@ -519,7 +501,7 @@ describe("myprivs, applist, version, loadavg", () => {
     expect(Object.keys(rootMap).sort()).toEqual([...KNOWN_ACLS].sort());
     expect(Object.values(rootMap).every((value) => value === 1)).toBe(true);
 
-    await createReseller("res", ["list-accts", "create-acct"]);
+    await createReseller("res", { acls: ["list-accts", "create-acct"] });
     const res = (await t.whm("myprivs", {}, basic("res"))).body.data.privileges[0] as Record<string, number>;
     expect(Object.keys(res).sort()).toEqual([...KNOWN_ACLS].sort());
     expect(Object.values(res).every((value) => value === 0 || value === 1)).toBe(true);
@@ -619,7 +601,7 @@ describe("suspendacct and unsuspendacct", () => {
 
   it("refuses root, the caller itself, unknown users and accounts the caller does not control", async () => {
     t = await createTestApp();
-    await createReseller("res", [...DEFAULT_RESELLER_ACLS, "suspend-acct"]);
+    await createReseller("res", { acls: [...DEFAULT_RESELLER_ACLS, "suspend-acct"] });
     expectOk(await createAccount("rootowned"), "createacct");
     expectRefused(await t.whm("suspendacct", { user: "root" }), "suspendacct", /root/);
     expectRefused(await t.whm("suspendacct", { user: "ghost" }), "suspendacct", /ghost/);
@@ -678,7 +660,7 @@ describe("get_tweaksetting and set_tweaksetting", () => {
 
   it("is root-only", async () => {
     t = await createTestApp();
-    await createReseller("res", KNOWN_ACLS.filter((acl) => acl !== "all"));
+    await createReseller("res", { acls: KNOWN_ACLS.filter((acl) => acl !== "all") });
     expectRefused(await t.whm("get_tweaksetting", { key: "allow_deprecated_accesshash" }, basic("res")), "get_tweaksetting", /root/);
     expectRefused(await t.whm("set_tweaksetting", { key: "allow_deprecated_accesshash", value: "1" }, basic("res")), "set_tweaksetting", /root/);
     expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(0);
@@ -808,13 +790,13 @@ describe("request forms", () => {
 describe("a reseller that owns another reseller", () => {
   it("may not act as one holding privileges it lacks, but may as one holding no more than it does", async () => {
     t = await createTestApp();
-    await createReseller("bob", ["list-accts", "passwd", "suspend-acct", "create-acct", "manage-api-tokens"]);
+    await createReseller("bob", { acls: ["list-accts", "passwd", "suspend-acct", "create-acct", "manage-api-tokens"] });
     expectOk(await createAccount("carol", { reseller: "1", owner: "bob" }), "createacct");
     expectOk(await t.whm("setacls", { reseller: "carol", "acl-list-accts": "1", "acl-kill-acct": "1" }), "setacls");
     expectRefused(await t.whm("passwd", { user: "carol", password: "taken-over-1" }, basic("bob")), "passwd", /carol/);
     expectRefused(await t.whm("suspendacct", { user: "carol" }, basic("bob")), "suspendacct", /carol/);
     // Nor through a token of carol's, which would let it act as carol.
-    const bobAuth = `Basic ${Buffer.from(`bob:${passwordOf("bob")}`).toString("base64")}`;
+    const bobAuth = basicHeader("bob", passwordOf("bob"));
     const minted = await t.app.inject({ method: "POST", url: "/api/v1/tokens", headers: { authorization: bobAuth, "content-type": "application/json" }, payload: JSON.stringify({ user: "carol", name: "as_carol", acls: ["list-accts"] }) });
     expect(minted.statusCode, minted.body).toBe(403);
     expect((await t.whm("version", {}, basic("carol"))).status).toBe(200);

@@ -1,22 +1,14 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { ROOT_PASSWORD, createTestApp, form, type TestApp } from "./harness.js";
+import { ROOT_PASSWORD, accountFixtures, b64, createTestApp, form, type TestApp } from "./harness.js";
 
 // The four ways WHM clients authenticate (issue 2; reference §2.3, §8), and bad headers.
 
 let t: TestApp;
 afterEach(async () => t?.close());
+const { createReseller } = accountFixtures(() => t);
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" } as const;
-
-function b64(text: string): string {
-  return Buffer.from(text, "utf8").toString("base64");
-}
-
-async function createReseller(username: string, password = `${username}-password-1`): Promise<void> {
-  const created = await t.whm("createacct", { username, password, domain: `${username}.example.com`, reseller: "1" });
-  expect(created.body.metadata.result, created.body.metadata.reason).toBe(1);
-}
 
 async function rootToken(name = "client"): Promise<string> {
   const created = await t.whm("api_token_create", { token_name: name });
@@ -70,7 +62,7 @@ describe("HTTP Basic", () => {
 
   it("accepts a password that contains a colon", async () => {
     t = await createTestApp();
-    await createReseller("res", "pass:word:with:colons");
+    await createReseller("res", { password: "pass:word:with:colons" });
     expect((await call({ authorization: `Basic ${b64("res:pass:word:with:colons")}` })).statusCode).toBe(200);
   });
 

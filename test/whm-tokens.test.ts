@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_RESELLER_ACLS, KNOWN_ACLS } from "../src/core/acl.js";
 import { CLI_ACTOR } from "../src/core/actor.js";
-import { mayBeIssuedToken } from "../src/core/api-token.js";
-import { ROOT, ROOT_PASSWORD, createTestApp, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
+import { mayBeIssuedToken } from "../src/core/credentials/api-token.js";
+import { ROOT, ROOT_PASSWORD, accountFixtures, basic, basicHeader, createTestApp, nowSeconds, passwordOf, whm, whmStatus, type Auth, type TestApp, type TestAppOptions, type WhmResult } from "./harness.js";
 
 // WHM API tokens: api_token_* (reference §3.4) and `Authorization: whm user:TOKEN` (§3.2, §3.3; issue 3).
 
 let t: TestApp;
 afterEach(async () => t?.close());
+const { createReseller, setAcls } = accountFixtures(() => t);
 
 const TOKEN = /^[0-9A-Z]{32}$/;
 const REMOTE = "203.0.113.7";
@@ -20,34 +21,6 @@ const NO_LOCKOUT: TestAppOptions = { settings: { ip_based_protection: "0" } };
 
 function nameError(name: string): string {
   return `“${name}” is not a valid API token name. An API token name must not be longer than 50 characters and may only contain the following 64 characters: a-z A-Z 0-9 _ -`;
-}
-
-function passwordOf(username: string): string {
-  return `${username}-password-1`;
-}
-
-function basic(username: string): Auth {
-  return { basic: [username, passwordOf(username)] };
-}
-
-function whm(username: string, token: string): Auth {
-  return { whm: [username, token] };
-}
-
-function nowSeconds(): number {
-  return Math.floor(t.clock.now() / 1000);
-}
-
-async function createReseller(username: string, acls?: readonly string[]): Promise<void> {
-  const created = await t.whm("createacct", { username, password: passwordOf(username), domain: `${username}.example.com`, reseller: "1" });
-  expect(created.body.metadata.result, created.body.metadata.reason).toBe(1);
-  if (acls !== undefined) await setAcls(username, acls);
-}
-
-async function setAcls(username: string, acls: readonly string[]): Promise<void> {
-  const flags = Object.fromEntries(acls.map((acl) => [`acl-${acl}`, "1"]));
-  const saved = await t.whm("setacls", { reseller: username, ...flags });
-  expect(saved.body.metadata.result, saved.body.metadata.reason).toBe(1);
 }
 
 function expectOk(result: WhmResult, command: string): any {
@@ -77,10 +50,6 @@ async function list(auth: Auth = ROOT): Promise<Record<string, any>> {
   return expectOk(await t.whm("api_token_list", {}, auth), "api_token_list").tokens;
 }
 
-async function statusOf(fn: string, auth: Auth, remoteAddress = "127.0.0.1", params: Record<string, string> = {}): Promise<number> {
-  return (await t.whm(fn, params, auth, remoteAddress)).status;
-}
-
 /** A string in WHM's token shape that Keyhold would never have issued (its checksum is wrong). */
 function foreignWhmShapedToken(seed: string): string {
   for (let i = 0; ; i++) {
@@ -97,7 +66,7 @@ describe("api_token_create", () => {
   it("answers name, create_time, the 32-character token and expires_at null, and nothing else", async () => {
     t = await createTestApp();
     const data = expectOk(await create({ token_name: "billing" }), "api_token_create");
-    expect(data).toEqual({ name: "billing", create_time: nowSeconds(), expires_at: null, token: expect.stringMatching(TOKEN) });
+    expect(data).toEqual({ name: "billing", create_time: nowSeconds(t), expires_at: null, token: expect.stringMatching(TOKEN) });
     expect(Object.keys(data)).not.toContain("acls");
     expect(Object.keys(data)).not.toContain("whitelist_ips");
   });
@@ -108,7 +77,7 @@ describe("api_token_create", () => {
     const second = await createToken("two");
     expect(first).not.toBe(second);
     expect(expectOk(await t.whm("version", {}, whm("root", first)), "version").version).toEqual(expect.any(String));
-    expect(await statusOf("version", whm("root", second))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", second))).toBe(200);
   });
 
   it("never shows the plaintext again: not in the list, not in details", async () => {
@@ -231,16 +200,16 @@ describe("api_token_create", () => {
 
   it("keeps a future expires_at in epoch seconds", async () => {
     t = await createTestApp();
-    const at = nowSeconds() + 86_400;
+    const at = nowSeconds(t) + 86_400;
     expect(expectOk(await create({ token_name: "soon", expires_at: String(at) }), "api_token_create").expires_at).toBe(at);
     expect((await list()).soon.expires_at).toBe(at);
   });
 
   it("refuses an expires_at in the past, or now, with WHM's string", async () => {
     t = await createTestApp();
-    const past = String(nowSeconds() - 1);
+    const past = String(nowSeconds(t) - 1);
     expectFailure(await create({ token_name: "late", expires_at: past }), "api_token_create", `${CREATE_FAILED}The “${past}” value must be a future date.`);
-    const now = String(nowSeconds());
+    const now = String(nowSeconds(t));
     expectFailure(await create({ token_name: "late", expires_at: now }), "api_token_create", `${CREATE_FAILED}The “${now}” value must be a future date.`);
     expectFailure(await create({ token_name: "late", expires_at: "1" }), "api_token_create", `${CREATE_FAILED}The “1” value must be a future date.`);
     expect(await list()).toEqual({});
@@ -288,7 +257,7 @@ describe("api_token_create", () => {
     const data = expectOk(await create({ token_name: "open", whitelist_ip: ["10.0.0.1", "any"] }), "api_token_create");
     expect(data).not.toHaveProperty("whitelist_ips");
     expect((await list()).open.whitelist_ips).toBeNull();
-    expect(await statusOf("version", whm("root", data.token), REMOTE)).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", data.token), REMOTE)).toBe(200);
   });
 
   it("accepts 100 whitelist entries and refuses 101 with WHM's string", async () => {
@@ -340,11 +309,11 @@ describe("api_token_create", () => {
     await expect(t.keyhold.tokens.create(CLI_ACTOR, "res", { name: "after" })).rejects.toThrow(/suspended account “res”/);
     await expect(t.keyhold.tokens.create(CLI_ACTOR, "nobody", { name: "after" })).rejects.toThrow("The account “nobody” does not exist.");
     // The suspended account cannot get in with its password or its existing token either.
-    expect(await statusOf("api_token_create", basic("res"), "127.0.0.1", { token_name: "after" })).toBe(401);
-    expect(await statusOf("version", whm("res", token))).toBe(401);
+    expect(await whmStatus(t, "api_token_create", basic("res"), "127.0.0.1", { token_name: "after" })).toBe(401);
+    expect(await whmStatus(t, "version", whm("res", token))).toBe(401);
     expect((await t.keyhold.tokens.list(CLI_ACTOR, "res")).map((view) => view.name)).toEqual(["before"]);
     await t.whm("unsuspendacct", { user: "res" });
-    expect(await statusOf("version", whm("res", token))).toBe(200);
+    expect(await whmStatus(t, "version", whm("res", token))).toBe(200);
   });
 });
 
@@ -358,14 +327,14 @@ describe("api_token_list", () => {
     t = await createTestApp();
     await createToken("full");
     t.clock.advance(5_000);
-    const expires = nowSeconds() + 3_600;
+    const expires = nowSeconds(t) + 3_600;
     await createToken("limited", { acl: ["list-accts", "create-acct"], whitelist_ip: "10.0.0.0/8", expires_at: String(expires) });
     const tokens = await list();
     expect(Object.keys(tokens).sort()).toEqual(["full", "limited"]);
-    expect(tokens.full).toMatchObject({ name: "full", create_time: nowSeconds() - 5, expires_at: null, whitelist_ips: null, last_used_at: null, last_used_ip: null });
+    expect(tokens.full).toMatchObject({ name: "full", create_time: nowSeconds(t) - 5, expires_at: null, whitelist_ips: null, last_used_at: null, last_used_ip: null });
     expect(Object.keys(tokens.full.acls).sort()).toEqual([...KNOWN_ACLS].sort());
     expect(Object.values(tokens.full.acls).every((flag) => flag === 1)).toBe(true);
-    expect(tokens.limited).toMatchObject({ name: "limited", create_time: nowSeconds(), expires_at: expires, whitelist_ips: ["10.0.0.0/8"] });
+    expect(tokens.limited).toMatchObject({ name: "limited", create_time: nowSeconds(t), expires_at: expires, whitelist_ips: ["10.0.0.0/8"] });
     // Effective privileges as a map: a root-level owner's limited token has exactly its list.
     expect(Object.keys(tokens.limited.acls).sort()).toEqual([...KNOWN_ACLS].sort());
     const held = Object.entries(tokens.limited.acls).filter(([, flag]) => flag === 1).map(([name]) => name);
@@ -376,7 +345,7 @@ describe("api_token_list", () => {
 
   it("leaves out, for a reseller, the ACLs the reseller lacks", async () => {
     t = await createTestApp();
-    await createReseller("res", ["list-accts", "manage-api-tokens", "create-acct"]);
+    await createReseller("res", { acls: ["list-accts", "manage-api-tokens", "create-acct"] });
     await createToken("full", {}, basic("res"));
     await createToken("listing", { acl: "list-accts" }, basic("res"));
     const tokens = await list(basic("res"));
@@ -404,7 +373,7 @@ describe("api_token_list", () => {
 
   it("still lists an expired token", async () => {
     t = await createTestApp();
-    const expires = nowSeconds() + 60;
+    const expires = nowSeconds(t) + 60;
     await createToken("short", { expires_at: String(expires) });
     t.clock.advance(3_600_000);
     const tokens = await list();
@@ -416,28 +385,28 @@ describe("api_token_list", () => {
     const token = await createToken("used");
     expect((await list()).used).toMatchObject({ last_used_at: null, last_used_ip: null });
     t.clock.advance(60_000);
-    const usedAt = nowSeconds();
-    expect(await statusOf("version", whm("root", token), REMOTE)).toBe(200);
+    const usedAt = nowSeconds(t);
+    expect(await whmStatus(t, "version", whm("root", token), REMOTE)).toBe(200);
     t.clock.advance(60_000);
     expect((await list()).used).toMatchObject({ last_used_at: usedAt, last_used_ip: REMOTE });
     // A newer use replaces the older one, also after the batch was written to the store.
     await t.keyhold.usage.flush();
-    expect(await statusOf("version", whm("root", token), "2001:db8::9")).toBe(200);
-    expect((await list()).used).toMatchObject({ last_used_at: nowSeconds(), last_used_ip: "2001:db8::9" });
+    expect(await whmStatus(t, "version", whm("root", token), "2001:db8::9")).toBe(200);
+    expect((await list()).used).toMatchObject({ last_used_at: nowSeconds(t), last_used_ip: "2001:db8::9" });
     await t.keyhold.usage.flush();
-    expect((await list()).used).toMatchObject({ last_used_at: nowSeconds(), last_used_ip: "2001:db8::9" });
+    expect((await list()).used).toMatchObject({ last_used_at: nowSeconds(t), last_used_ip: "2001:db8::9" });
   });
 });
 
 describe("api_token_get_details", () => {
   it("answers the stored record for the plaintext, acls as an array", async () => {
     t = await createTestApp();
-    const expires = nowSeconds() + 600;
+    const expires = nowSeconds(t) + 600;
     const token = await createToken("detailed", { acl: ["list-accts", "kill-acct", "create-acct"], whitelist_ip: ["10.0.0.0/8", "fc00::1"], expires_at: String(expires) });
     const data = expectOk(await t.whm("api_token_get_details", { token }), "api_token_get_details");
     expect(data).toEqual({
       name: "detailed",
-      create_time: nowSeconds(),
+      create_time: nowSeconds(t),
       expires_at: expires,
       acls: ["create-acct", "kill-acct", "list-accts"],
       whitelist_ips: ["10.0.0.0/8", "fc00:0000:0000:0000:0000:0000:0000:0001"],
@@ -458,7 +427,7 @@ describe("api_token_get_details", () => {
 
   it("answers data null for an expired token", async () => {
     t = await createTestApp();
-    const token = await createToken("short", { expires_at: String(nowSeconds() + 60) });
+    const token = await createToken("short", { expires_at: String(nowSeconds(t) + 60) });
     expect(expectOk(await t.whm("api_token_get_details", { token }), "api_token_get_details").name).toBe("short");
     t.clock.advance(61_000);
     const result = await t.whm("api_token_get_details", { token });
@@ -469,7 +438,7 @@ describe("api_token_get_details", () => {
   it("does not check the token's whitelist against the caller", async () => {
     t = await createTestApp();
     const token = await createToken("fenced", { whitelist_ip: "10.0.0.0/8" });
-    expect(await statusOf("version", whm("root", token), REMOTE)).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", token), REMOTE)).toBe(401);
     const data = expectOk(await t.whm("api_token_get_details", { token }, ROOT, REMOTE), "api_token_get_details");
     expect(data.name).toBe("fenced");
   });
@@ -494,9 +463,9 @@ describe("api_token_update", () => {
     t = await createTestApp();
     const token = await createToken("old");
     const data = expectOk(await t.whm("api_token_update", { token_name: "old", new_name: "new" }), "api_token_update");
-    expect(data).toEqual({ name: "new", create_time: nowSeconds(), expires_at: null });
+    expect(data).toEqual({ name: "new", create_time: nowSeconds(t), expires_at: null });
     expect(Object.keys(await list())).toEqual(["new"]);
-    expect(await statusOf("version", whm("root", token))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", token))).toBe(200);
   });
 
   it("refuses a rename onto an existing name, an invalid new name, and an unknown token", async () => {
@@ -553,10 +522,10 @@ describe("api_token_update", () => {
   it("sets expires_at, clears it with 0, and refuses a past time", async () => {
     t = await createTestApp();
     await createToken("a");
-    const at = nowSeconds() + 7_200;
+    const at = nowSeconds(t) + 7_200;
     expect(expectOk(await t.whm("api_token_update", { token_name: "a", expires_at: String(at) }), "api_token_update").expires_at).toBe(at);
     expect((await list()).a.expires_at).toBe(at);
-    const past = String(nowSeconds() - 10);
+    const past = String(nowSeconds(t) - 10);
     expectFailure(await t.whm("api_token_update", { token_name: "a", expires_at: past }), "api_token_update", `${UPDATE_FAILED}The “${past}” value must be a future date.`);
     expect((await list()).a.expires_at).toBe(at);
     expect(expectOk(await t.whm("api_token_update", { token_name: "a", expires_at: "0" }), "api_token_update").expires_at).toBeNull();
@@ -612,7 +581,7 @@ describe("api_token_revoke", () => {
     expectOk(await t.whm("api_token_revoke", { token_name: "same" }), "api_token_revoke");
     expect(await list()).toEqual({});
     expect(Object.keys(await list(basic("res")))).toEqual(["same"]);
-    expect(await statusOf("version", whm("res", token))).toBe(200);
+    expect(await whmStatus(t, "version", whm("res", token))).toBe(200);
   });
 });
 
@@ -632,10 +601,10 @@ describe("Authorization: whm user:TOKEN", () => {
     t = await createTestApp();
     await createReseller("res");
     const token = await createToken("full");
-    expect(await statusOf("version", { header: `WHM root:${token}` })).toBe(200);
-    expect(await statusOf("version", { header: `Whm root:${token}` })).toBe(200);
-    expect(await statusOf("version", whm("res", token))).toBe(401);
-    expect(await statusOf("version", whm("nobody", token))).toBe(401);
+    expect(await whmStatus(t, "version", { header: `WHM root:${token}` })).toBe(200);
+    expect(await whmStatus(t, "version", { header: `Whm root:${token}` })).toBe(200);
+    expect(await whmStatus(t, "version", whm("res", token))).toBe(401);
+    expect(await whmStatus(t, "version", whm("nobody", token))).toBe(401);
   });
 
   it("limits a token to its ACLs: acl=list-accts may call listaccts but not createacct", async () => {
@@ -658,7 +627,7 @@ describe("Authorization: whm user:TOKEN", () => {
 
   it("gives a full-access reseller token the reseller's current ACLs, and a limited one the intersection", async () => {
     t = await createTestApp(NO_LOCKOUT);
-    await createReseller("res", ["list-accts", "create-acct", "manage-api-tokens"]);
+    await createReseller("res", { acls: ["list-accts", "create-acct", "manage-api-tokens"] });
     const full = await createToken("full", {}, basic("res"));
     const limited = await createToken("limited", { acl: ["list-accts", "create-acct"] }, basic("res"));
     const listaccts = async (token: string) => (await t.whm("listaccts", {}, whm("res", token))).body.metadata.result;
@@ -680,7 +649,7 @@ describe("Authorization: whm user:TOKEN", () => {
 
   it("gives a limited token of a root-level owner exactly its list", async () => {
     t = await createTestApp();
-    await createReseller("boss", ["all"]);
+    await createReseller("boss", { acls: ["all"] });
     const token = await createToken("lister", { acl: "list-accts" }, basic("boss"));
     const privileges = expectOk(await t.whm("myprivs", {}, whm("boss", token)), "myprivs").privileges[0];
     expect(privileges.all).toBe(0);
@@ -695,10 +664,10 @@ describe("Authorization: whm user:TOKEN", () => {
 
   it("refuses an expired token with 401, and accepts it until then", async () => {
     t = await createTestApp();
-    const token = await createToken("short", { expires_at: String(nowSeconds() + 3_600) });
-    expect(await statusOf("version", whm("root", token))).toBe(200);
+    const token = await createToken("short", { expires_at: String(nowSeconds(t) + 3_600) });
+    expect(await whmStatus(t, "version", whm("root", token))).toBe(200);
     t.clock.advance(3_599_000);
-    expect(await statusOf("version", whm("root", token))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", token))).toBe(200);
     t.clock.advance(2_000);
     const refused = await t.whm("version", {}, whm("root", token));
     expect(refused.status).toBe(401);
@@ -709,16 +678,16 @@ describe("Authorization: whm user:TOKEN", () => {
   it("refuses a revoked token with 401 on the very next request", async () => {
     t = await createTestApp();
     const token = await createToken("gone");
-    expect(await statusOf("listaccts", whm("root", token))).toBe(200);
+    expect(await whmStatus(t, "listaccts", whm("root", token))).toBe(200);
     expectOk(await t.whm("api_token_revoke", { token_name: "gone" }), "api_token_revoke");
-    expect(await statusOf("listaccts", whm("root", token))).toBe(401);
+    expect(await whmStatus(t, "listaccts", whm("root", token))).toBe(401);
   });
 
   it("lets a token revoke itself, and refuses it right after", async () => {
     t = await createTestApp();
     const token = await createToken("self");
     expectOk(await t.whm("api_token_revoke", { token_name: "self" }, whm("root", token)), "api_token_revoke");
-    expect(await statusOf("version", whm("root", token))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", token))).toBe(401);
   });
 
   it("applies an ACL update on the next request", async () => {
@@ -733,12 +702,12 @@ describe("Authorization: whm user:TOKEN", () => {
     t = await createTestApp(NO_LOCKOUT);
     const token = await createToken("moving");
     const auth = whm("root", token);
-    expect(await statusOf("version", auth, REMOTE)).toBe(200);
+    expect(await whmStatus(t, "version", auth, REMOTE)).toBe(200);
     expectOk(await t.whm("api_token_update", { token_name: "moving", whitelist_ip: "10.0.0.0/8" }), "api_token_update");
-    expect(await statusOf("version", auth, REMOTE)).toBe(401);
-    expect(await statusOf("version", auth, "10.1.2.3")).toBe(200);
+    expect(await whmStatus(t, "version", auth, REMOTE)).toBe(401);
+    expect(await whmStatus(t, "version", auth, "10.1.2.3")).toBe(200);
     expectOk(await t.whm("api_token_update", { token_name: "moving", whitelist_ip: "any" }), "api_token_update");
-    expect(await statusOf("version", auth, REMOTE)).toBe(200);
+    expect(await whmStatus(t, "version", auth, REMOTE)).toBe(200);
   });
 
   it("enforces an IPv4 address and an IPv4 CIDR whitelist, IPv4-mapped IPv6 clients included", async () => {
@@ -746,10 +715,10 @@ describe("Authorization: whm user:TOKEN", () => {
     const token = await createToken("v4", { whitelist_ip: ["192.0.2.10", "10.0.0.0/8"] });
     const auth = whm("root", token);
     for (const ip of ["192.0.2.10", "10.0.0.0", "10.1.2.3", "10.255.255.255", "::ffff:10.1.2.3", "::ffff:192.0.2.10"]) {
-      expect(await statusOf("version", auth, ip), ip).toBe(200);
+      expect(await whmStatus(t, "version", auth, ip), ip).toBe(200);
     }
     for (const ip of ["192.0.2.11", "11.0.0.1", "9.255.255.255", "::ffff:11.1.2.3", "::ffff:192.0.2.11", "::a01:203", "2001:db8::1"]) {
-      expect(await statusOf("version", auth, ip), ip).toBe(401);
+      expect(await whmStatus(t, "version", auth, ip), ip).toBe(401);
     }
   });
 
@@ -758,10 +727,10 @@ describe("Authorization: whm user:TOKEN", () => {
     const token = await createToken("v6", { whitelist_ip: ["2001:db8::5", "2620:0:28a4::/48"] });
     const auth = whm("root", token);
     for (const ip of ["2001:db8::5", "2001:0db8:0000:0000:0000:0000:0000:0005", "2620:0:28a4::1", "2620:0:28a4:ffff:ffff:ffff:ffff:ffff"]) {
-      expect(await statusOf("version", auth, ip), ip).toBe(200);
+      expect(await whmStatus(t, "version", auth, ip), ip).toBe(200);
     }
     for (const ip of ["2001:db8::6", "2620:0:28a5::1", "192.0.2.5", "127.0.0.1"]) {
-      expect(await statusOf("version", auth, ip), ip).toBe(401);
+      expect(await whmStatus(t, "version", auth, ip), ip).toBe(401);
     }
   });
 
@@ -770,15 +739,15 @@ describe("Authorization: whm user:TOKEN", () => {
     const token = await createToken("real");
     const last = token.at(-1)!;
     const mistyped = token.slice(0, -1) + (last === "A" ? "B" : "A");
-    expect(await statusOf("version", whm("root", mistyped))).toBe(401);
-    expect(await statusOf("version", whm("root", token.toLowerCase()))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", mistyped))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", token.toLowerCase()))).toBe(401);
 
     // Keyhold never issued this string, so only an imported token may have it.
     const foreign = foreignWhmShapedToken("converted");
     const root = await t.keyhold.accounts.require("root");
     await t.keyhold.tokens.importDigest(CLI_ACTOR, root, { name: "foreign", digest: sha512(foreign), createdAt: t.clock.now(), acls: null, whitelistIps: null, expiresAt: null }, "converted");
-    expect(await statusOf("version", whm("root", foreign))).toBe(401);
-    expect(await statusOf("version", whm("root", token))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", foreign))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", token))).toBe(200);
   });
 
   it("authenticates a token imported by digest from cPanel, with its ACLs, whitelist and expiry", async () => {
@@ -788,10 +757,10 @@ describe("Authorization: whm user:TOKEN", () => {
     const createdAt = t.clock.now() - 86_400_000;
     const imported = await t.keyhold.tokens.importDigest(CLI_ACTOR, root, { name: "from_cpanel", digest: sha512(plain), createdAt, acls: null, whitelistIps: null, expiresAt: null }, "imported");
     expect(imported.status).toBe("imported");
-    expect(await statusOf("listaccts", whm("root", plain))).toBe(200);
+    expect(await whmStatus(t, "listaccts", whm("root", plain))).toBe(200);
     expect((await list()).from_cpanel).toMatchObject({ name: "from_cpanel", create_time: Math.floor(createdAt / 1000), last_used_ip: "127.0.0.1" });
     // Any other string of that shape is still just unknown.
-    expect(await statusOf("version", whm("root", foreignWhmShapedToken("other")))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", foreignWhmShapedToken("other")))).toBe(401);
 
     const limited = foreignWhmShapedToken("limited");
     await t.keyhold.tokens.importDigest(
@@ -800,11 +769,11 @@ describe("Authorization: whm user:TOKEN", () => {
       { name: "fenced", digest: sha512(limited), createdAt, acls: ["list-accts"], whitelistIps: ["10.0.0.0/8"], expiresAt: t.clock.now() + 60_000 },
       "imported",
     );
-    expect(await statusOf("version", whm("root", limited))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", limited))).toBe(401);
     expect((await t.whm("listaccts", {}, whm("root", limited), "10.9.9.9")).body.metadata.result).toBe(1);
     expect((await t.whm("createacct", { username: "x", password: passwordOf("x"), domain: "x.example.com" }, whm("root", limited), "10.9.9.9")).body.metadata.result).toBe(0);
     t.clock.advance(60_000);
-    expect(await statusOf("version", whm("root", limited), "10.9.9.9")).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", limited), "10.9.9.9")).toBe(401);
   });
 
   it("authenticates a converted 960-hex access hash with allow_deprecated_accesshash=0", async () => {
@@ -812,11 +781,11 @@ describe("Authorization: whm user:TOKEN", () => {
     expect(t.keyhold.settings.get().allow_deprecated_accesshash).toBe(0);
     const view = await t.keyhold.accessHashes.generate(CLI_ACTOR, "root");
     expect(view.accesshash).toMatch(/^[0-9a-f]{960}$/);
-    expect(await statusOf("version", whm("root", view.accesshash))).toBe(401);
+    expect(await whmStatus(t, "version", whm("root", view.accesshash))).toBe(401);
     const root = await t.keyhold.accounts.require("root");
     const converted = await t.keyhold.tokens.convertAccessHash(CLI_ACTOR, root, view.accesshash);
     expect(converted.status).toBe("imported");
-    expect(await statusOf("version", whm("root", view.accesshash))).toBe(200);
+    expect(await whmStatus(t, "version", whm("root", view.accesshash))).toBe(200);
     expect(expectOk(await t.whm("listaccts", {}, whm("root", view.accesshash)), "listaccts").acct).toEqual(expect.any(Array));
   });
 });
@@ -839,7 +808,7 @@ describe("a limited token cannot get around its own limits", () => {
 
   it("cannot lift its own whitelist or expiry, or mint a sibling, without manage-api-tokens", async () => {
     t = await createTestApp();
-    const expiresAt = String(nowSeconds() + 3_600);
+    const expiresAt = String(nowSeconds(t) + 3_600);
     const limited = await createToken("limited", { acl: "list-accts", whitelist_ip: "127.0.0.1", expires_at: expiresAt });
     const auth = whm("root", limited);
     const lifted = await t.whm("api_token_update", { token_name: "limited", whitelist_ip: "any", expires_at: "0" }, auth);
@@ -872,7 +841,7 @@ describe("a limited token cannot get around its own limits", () => {
     expect(ipHash.statusCode).toBe(403);
     expect(ipHash.json().msg).toBe("");
     // Nor point an existing one at another address: a rename is all it may do.
-    const rootAuth = { authorization: `Basic ${Buffer.from(`root:${ROOT_PASSWORD}`).toString("base64")}`, "content-type": "application/json" };
+    const rootAuth = { authorization: basicHeader("root", ROOT_PASSWORD), "content-type": "application/json" };
     const existing = await t.app.inject({ method: "POST", url: "/api/v1/access_hashes", headers: rootAuth, payload: JSON.stringify({ name: "bound", ip: "192.0.2.1" }) });
     const url = `/api/v1/access_hashes/${existing.json().msg.id}`;
     const limitedAuth = { authorization: `whm root:${limited}`, "content-type": "application/json" };
@@ -888,6 +857,6 @@ describe("a limited token cannot get around its own limits", () => {
   });
 });
 
-async function statusOfBasic(username: string, password: string): Promise<number> {
-  return (await t.whm("version", {}, { basic: [username, password] })).status;
+function statusOfBasic(username: string, password: string): Promise<number> {
+  return whmStatus(t, "version", basic(username, password));
 }

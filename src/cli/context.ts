@@ -1,37 +1,20 @@
 import type { Command } from "commander";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { resolveStoreLocation, type StoreFlags, type StoreLocation } from "../config.js";
 import { createKeyhold, type Keyhold } from "../core/keyhold.js";
 import { bindKeyFile } from "../store/key-binding.js";
 import { describeStore, openBackend } from "../store/open.js";
 import { RedisAttemptStore } from "../store/redis-attempts.js";
 
-export interface StoreFlags {
-  dataDir?: string;
-  database?: string;
-  keyFile?: string;
-}
-
-export interface StoreLocation {
-  readonly dataDir: string;
-  readonly databaseUrl: string | undefined;
-  readonly keyFile: string;
-}
-
-/** Every command that opens the store takes the same three flags, with the same env twins. */
+/**
+ * Every command that opens the store, `serve` included, takes the same three flags, with the same
+ * env twins; config.ts resolves them (resolveStoreLocation).
+ */
 export function withStoreOptions(command: Command): Command {
   return command
     .option("--data-dir <dir>", "data directory (env KEYHOLD_DATA_DIR)", undefined)
     .option("--database <url>", "database URL; default: SQLite in the data directory (env KEYHOLD_DATABASE_URL)")
     .option("--key-file <path>", "encryption key file; default: keyhold.key in the data directory (env KEYHOLD_KEY_FILE)");
-}
-
-export function resolveStoreLocation(flags: StoreFlags, env: NodeJS.ProcessEnv): StoreLocation {
-  const dataDir = flags.dataDir ?? env.KEYHOLD_DATA_DIR ?? "./data";
-  return {
-    dataDir,
-    databaseUrl: flags.database ?? env.KEYHOLD_DATABASE_URL,
-    keyFile: flags.keyFile ?? env.KEYHOLD_KEY_FILE ?? join(dataDir, "keyhold.key"),
-  };
 }
 
 export interface OpenOptions {

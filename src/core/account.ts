@@ -63,21 +63,6 @@ export function normalizeDomain(domain: string): string {
   return lower;
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
-
-export function assertAcceptablePassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw invalidArgument(`The password is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`);
-  }
-  if (password.length > MAX_PASSWORD_LENGTH) {
-    throw invalidArgument(`The password is too long: use at most ${MAX_PASSWORD_LENGTH} characters.`);
-  }
-  if (hasControlCharacters(password)) {
-    throw invalidArgument("The password must not contain control characters.");
-  }
-}
-
 export function isRootLevel(account: Account): boolean {
   return account.role === "root" || (account.role === "reseller" && account.acls.includes("all"));
 }

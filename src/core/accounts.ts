@@ -1,20 +1,13 @@
 import { DEFAULT_RESELLER_ACLS, isKnownAcl, normalizeAclList } from "./acl.js";
-import {
-  ROOT_USERNAME,
-  assertAcceptablePassword,
-  assertNewUsername,
-  normalizeDomain,
-  printable,
-  type Account,
-} from "./account.js";
-import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, requireRootLevel, type Actor } from "./actor.js";
+import { ROOT_USERNAME, assertNewUsername, normalizeDomain, printable, type Account } from "./account.js";
+import { actsAsAccount, requireAcl, requireRootLevel, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
+import { assertAcceptablePassword, type PasswordHasher } from "./credentials/password.js";
 import { conflict, forbidden, invalidArgument } from "./errors.js";
 import { newId } from "./ids.js";
-import type { PasswordHasher } from "./password.js";
-import { accountNotFound, findAccount, visibleAccount } from "./tenancy.js";
+import { accountNotFound, findAccount, isOwnAccount, listableAccounts, requireMayChooseOwner, requireMayManage, requireMayRemove, visibleAccount } from "./tenancy.js";
 import { DuplicateRecordError } from "./storage/errors.js";
 import type { AccountRecords, AuditAppender, SessionRecords, Transactional } from "./storage/record-store.js";
 import type { AccountRecord } from "./storage/records.js";
@@ -131,9 +124,8 @@ export class AccountService {
     requireAcl(actor, "kill-acct");
     const target = await visibleAccount(this.store, actor, username);
     if (target.role === "root") throw forbidden("The root account cannot be removed.");
-    if (target.username === actor.username) throw forbidden("You cannot remove your own account.");
-    this.requireControl(actor, target);
-    if (target.role === "reseller" && !actor.acls.rootLevel) throw forbidden("Only root can remove a reseller.");
+    if (isOwnAccount(actor, target)) throw forbidden("You cannot remove your own account.");
+    requireMayRemove(actor, target);
     const now = this.clock.now();
     await this.store.transaction(async (tx) => {
       await tx.deleteAccount(target.id, ROOT_USERNAME);
@@ -145,8 +137,7 @@ export class AccountService {
   /** Root-level callers see every account; a reseller sees the accounts it owns. */
   async list(actor: Actor): Promise<Account[]> {
     requireAcl(actor, "list-accts");
-    const accounts = actor.acls.rootLevel ? await this.store.listAccounts() : await this.store.listAccounts({ owner: actor.username });
-    return accounts.map(withoutSecrets);
+    return (await listableAccounts(this.store, actor)).map(withoutSecrets);
   }
 
   async listResellers(actor: Actor): Promise<Account[]> {
@@ -158,7 +149,7 @@ export class AccountService {
     const own = username === actor.username;
     if (!own) requireAcl(actor, "list-accts");
     const account = await visibleAccount(this.store, actor, username);
-    if (!own) this.requireControl(actor, account);
+    if (!own) requireMayManage(actor, account);
     return withoutSecrets(account);
   }
 
@@ -298,36 +289,24 @@ export class AccountService {
 
   private requireMaySuspend(actor: Actor, target: Account): void {
     if (target.role === "root") throw forbidden("The root account cannot be suspended.");
-    if (target.username === actor.username) throw forbidden("You cannot suspend your own account.");
-    this.requireControl(actor, target);
+    if (isOwnAccount(actor, target)) throw forbidden("You cannot suspend your own account.");
+    requireMayManage(actor, target);
   }
 
   private requireMaySetPassword(actor: Actor, target: Account): void {
-    if (target.username === actor.username) {
+    if (isOwnAccount(actor, target)) {
       // A token setting its account's password would get around its own limits (reference §3.8).
       if (!actsAsAccount(actor)) requireAcl(actor, "passwd");
       return;
     }
     requireAcl(actor, "passwd");
     if (target.role === "root") throw forbidden("Only root can change root's password.");
-    this.requireControl(actor, target);
-  }
-
-  /**
-   * Root level controls everyone; a reseller the accounts it owns. `target` is one the caller
-   * can see (tenancy.ts turned every other into "does not exist").
-   */
-  private requireControl(actor: Actor, target: Account): void {
-    if (actor.acls.rootLevel) return;
-    if (target.owner !== actor.username) throw accountNotFound(target.username);
-    // A reseller may own another reseller; acting as it (a new password, say) must not give the
-    // owner privileges it does not hold itself.
-    if (!holdsAllPrivilegesOf(actor, target)) throw forbidden(`You do not have access to the account “${target.username}”: it has privileges you do not hold.`);
+    requireMayManage(actor, target);
   }
 
   private async ownerFor(actor: Actor, requested: string | undefined): Promise<string> {
     if (requested === undefined || requested === "" || requested === actor.username) return actor.username;
-    if (!actor.acls.rootLevel) throw forbidden("Only root can create accounts for another owner.");
+    requireMayChooseOwner(actor);
     const owner = await this.require(requested);
     if (owner.role === "user") throw invalidArgument(`The owner “${owner.username}” is not a reseller.`);
     return owner.username;

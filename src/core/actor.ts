@@ -1,8 +1,7 @@
 import { AclSet, ROOT_ACLS } from "./acl.js";
 import { ROOT_USERNAME, accountAcls, type Account } from "./account.js";
+import type { CredentialKind } from "./credentials/kind.js";
 import { forbidden } from "./errors.js";
-
-export type CredentialKindName = "password" | "session" | "accesshash" | "api-token" | "ip-access-hash";
 
 /** Who asks for a change: the authenticated caller, or the local operator at the CLI. */
 export interface Actor {
@@ -10,7 +9,7 @@ export interface Actor {
   readonly acls: AclSet;
   readonly ip: string;
   /** How the caller authenticated; absent for the operator at the CLI. */
-  readonly credential?: CredentialKindName;
+  readonly credential?: CredentialKind;
 }
 
 /** The operator at the command line acts with root's rights; the audit log names the CLI. */

@@ -1,6 +1,7 @@
 import type { Account } from "./account.js";
 import { holdsAllPrivilegesOf, type Actor } from "./actor.js";
 import { forbidden } from "./errors.js";
+import { actsOnAnyone } from "./tenancy.js";
 import type { AuditSource } from "./storage/audit-source.js";
 import type { AuditFilter, AuditRecord } from "./storage/records.js";
 
@@ -20,7 +21,7 @@ export class AuditLog {
    * to a few privileges (`list-accts`, say) does not read them.
    */
   async read(actor: Actor, account: Account, filter: AuditFilter): Promise<AuditRecord[]> {
-    if (actor.acls.rootLevel) return this.source.listAudit(filter);
+    if (actsOnAnyone(actor)) return this.source.listAudit(filter);
     if (!holdsAllPrivilegesOf(actor, account)) {
       throw forbidden("Permission denied: reading the audit log needs every privilege of the account (root level for all entries); this credential is narrowed.");
     }

@@ -9,6 +9,9 @@ export const systemClock: Clock = {
   },
 };
 
-export function epochSeconds(ms: number): number {
-  return Math.floor(ms / 1000);
+/** Keyhold keeps epoch milliseconds; WHM and the REST API speak Unix seconds. */
+export function epochSeconds(ms: number): number;
+export function epochSeconds(ms: number | null): number | null;
+export function epochSeconds(ms: number | null): number | null {
+  return ms === null ? null : Math.floor(ms / 1000);
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { normalizeAccessHash } from "./access-hash.js";
 import { ROOT_USERNAME, isValidUsername } from "./account.js";
-import { isTokenDigest } from "./api-token.js";
+import { isApiTokenDigest } from "./credentials/api-token.js";
+import { normalizeWhmAccessHash } from "./credentials/whm-access-hash.js";
 import { KeyholdError } from "./errors.js";
 import { jsonErrorOffset } from "./json-position.js";
 import { tokenWhitelist } from "./token-rules.js";
@@ -11,7 +11,7 @@ import { tokenWhitelist } from "./token-rules.js";
 export interface CpanelSnapshot {
   readonly resellers: ReadonlyArray<{ readonly username: string; readonly acls: readonly string[] }>;
   readonly tokens: ReadonlyArray<{ readonly username: string; readonly file: string; readonly tokens: readonly SnapshotToken[] }>;
-  readonly accessHashes: ReadonlyArray<{ readonly username: string; readonly file: string; readonly accesshash: string }>;
+  readonly whmAccessHashes: ReadonlyArray<{ readonly username: string; readonly file: string; readonly accesshash: string }>;
   readonly allowDeprecatedAccesshash: boolean | null;
   /** Files that could not be used at all, with the line that broke them. */
   readonly problems: readonly FileProblem[];
@@ -78,7 +78,7 @@ export function readCpanelSnapshot(rootDir: string): CpanelSnapshot {
     }
   }
 
-  const accessHashes: Array<CpanelSnapshot["accessHashes"][number]> = [];
+  const whmAccessHashes: Array<CpanelSnapshot["whmAccessHashes"][number]> = [];
   const candidates = [{ username: ROOT_USERNAME, file: join(rootDir, "root/.accesshash") }];
   const homes = join(rootDir, "home");
   if (existsSync(homes)) {
@@ -89,13 +89,13 @@ export function readCpanelSnapshot(rootDir: string): CpanelSnapshot {
   for (const { username, file } of candidates) {
     if (!existsSync(file)) continue;
     const accesshash = attempt(file, () => parseAccessHash(readFileSync(file, "utf8")));
-    if (accesshash !== null) accessHashes.push({ username, file, accesshash });
+    if (accesshash !== null) whmAccessHashes.push({ username, file, accesshash });
   }
 
   const configFile = join(rootDir, "var/cpanel/cpanel.config");
   const allowDeprecatedAccesshash = existsSync(configFile) ? attempt(configFile, () => parseCpanelConfig(readFileSync(configFile, "utf8"))) : null;
 
-  return { resellers, tokens, accessHashes, allowDeprecatedAccesshash, problems };
+  return { resellers, tokens, whmAccessHashes, allowDeprecatedAccesshash, problems };
 }
 
 /** `/var/cpanel/resellers`: one `user:acl,acl,…` line per reseller. */
@@ -128,7 +128,7 @@ export function parseTokenFile(text: string): SnapshotToken[] {
   return Object.entries(tokens as Record<string, unknown>).map(([digest, value]) => {
     const line = lineOf(text, digest);
     const entry = value as Record<string, unknown> | null;
-    if (!isTokenDigest(digest)) throw new FileError(line, "A token key is not a SHA-512 hash (128 lowercase hexadecimal characters).");
+    if (!isApiTokenDigest(digest)) throw new FileError(line, "A token key is not a SHA-512 hash (128 lowercase hexadecimal characters).");
     if (entry === null || typeof entry !== "object") throw new FileError(line, "A token entry is not an object.");
     const { name, create_time: createTime, expires_at: expiresAt, acls, whitelist_ips: whitelistIps } = entry;
     if (typeof name !== "string" || !TOKEN_NAME.test(name)) throw new FileError(line, "A token has a missing or invalid name.");
@@ -165,7 +165,7 @@ export function parseAccessHash(text: string): string {
   const lines = text.split("\n");
   const bad = lines.findIndex((line) => !/^[0-9a-fA-F\s]*$/.test(line));
   if (bad !== -1) throw new FileError(bad + 1, "An access hash holds only hexadecimal characters.");
-  const hash = normalizeAccessHash(text).toLowerCase();
+  const hash = normalizeWhmAccessHash(text).toLowerCase();
   if (hash.length < 32) throw new FileError(null, "The access hash is empty or too short.");
   return hash;
 }

@@ -29,7 +29,7 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
     detail: `${problem.message} (file skipped)`,
   }));
   const planned = new Set<string>();
-  const total = snapshot.resellers.length + snapshot.tokens.reduce((sum, file) => sum + file.tokens.length, 0) + snapshot.accessHashes.length;
+  const total = snapshot.resellers.length + snapshot.tokens.reduce((sum, file) => sum + file.tokens.length, 0) + snapshot.whmAccessHashes.length;
   let done = 0;
   const step = (): void => options.onProgress?.(++done, total);
 
@@ -88,7 +88,7 @@ export async function importCpanelSnapshot(keyhold: Keyhold, actor: Actor, snaps
     }
   }
 
-  for (const entry of snapshot.accessHashes) {
+  for (const entry of snapshot.whmAccessHashes) {
     const subject = `access hash ${entry.username}`;
     step();
     const owner = await ownerOf(entry.username);

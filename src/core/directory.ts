@@ -1,12 +1,12 @@
 import type { DirectorySource } from "./storage/directory-source.js";
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord } from "./storage/records.js";
+import type { AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord, WhmAccessHashRecord } from "./storage/records.js";
 import type { Change, ChangeFeed } from "./changes.js";
 
 /** Everything that can authenticate one account, indexed for a lookup per request. */
 export interface CredentialIndex {
   /** By SHA-512 hex of the plaintext. */
   readonly tokens: ReadonlyMap<string, ApiTokenRecord>;
-  readonly accessHash: AccessHashRecord | null;
+  readonly whmAccessHash: WhmAccessHashRecord | null;
 }
 
 const MAX_ENTRIES = 50_000;
@@ -49,8 +49,8 @@ export class Directory {
 
   credentials(accountId: string): CredentialIndex | Promise<CredentialIndex> {
     return (this.cached(this.credentialIndexes, accountId, async () => {
-      const [tokens, accessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
-      return { tokens: new Map(tokens.map((token) => [token.digest, token])), accessHash };
+      const [tokens, whmAccessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
+      return { tokens: new Map(tokens.map((token) => [token.digest, token])), whmAccessHash };
     }) as CredentialIndex | Promise<CredentialIndex>);
   }
 

@@ -1,13 +1,13 @@
-import { hash, randomBytes } from "node:crypto";
 import { hasControlCharacters, printable } from "./account.js";
 import { holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
+import { generateIpAccessHash, ipAccessHashDigest, ipAccessHashPrefix, isIpAccessHashExpired } from "./credentials/ip-access-hash.js";
 import { forbidden, invalidArgument, notFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { formatRange, parseRange } from "./ip.js";
-import { visibleAccount } from "./tenancy.js";
+import { ipAccessHashAccounts, managesIpAccessHashesOf, visibleAccount } from "./tenancy.js";
 import type { UsageRecorder } from "./usage.js";
 import type { AccountRecords, AuditAppender, IpAccessHashRecords, Transactional } from "./storage/record-store.js";
 import type { AccountRecord, IpAccessHashRecord } from "./storage/records.js";
@@ -17,10 +17,6 @@ export type IpAccessHashStore = IpAccessHashRecords &
   Pick<AccountRecords, "getAccountByUsername" | "getAccountById" | "listAccounts"> &
   Transactional<IpAccessHashRecords & AuditAppender>;
 
-/** PUQ's format: 80 lowercase hex characters (40 random bytes). */
-const SECRET_BYTES = 40;
-const SECRET_SHAPE = /^[0-9a-f]{80}$/;
-const PREFIX_LENGTH = 8;
 const MAX_NAME_LENGTH = 100;
 
 export interface IpAccessHashView {
@@ -56,15 +52,6 @@ export interface IpAccessHashChanges {
   readonly expiresAt?: number | null;
 }
 
-export function ipAccessHashDigest(secret: string): string {
-  return hash("sha256", secret, "hex");
-}
-
-/** True when a presented string could be one of these hashes at all (checked before any lookup). */
-export function hasIpAccessHashShape(secret: string): boolean {
-  return SECRET_SHAPE.test(secret);
-}
-
 /**
  * PUQ-style API access hashes (Settings → API): each authenticates as its account, only from
  * one address or range, shown once, stored as a digest. Managed by root, or by a reseller with
@@ -82,14 +69,14 @@ export class IpAccessHashService {
     const owner = await this.ownerFor(actor, input.user ?? actor.username);
     assertMayBind(actor, owner);
     const now = this.clock.now();
-    const secret = randomBytes(SECRET_BYTES).toString("hex");
+    const secret = generateIpAccessHash();
     const record: IpAccessHashRecord = {
       id: newId("iah", now),
       accountId: owner.id,
       name: checkedName(input.name),
       ip: checkedIp(input.ip),
       digest: ipAccessHashDigest(secret),
-      prefix: secret.slice(0, PREFIX_LENGTH),
+      prefix: ipAccessHashPrefix(secret),
       createdAt: now,
       expiresAt: checkedExpiry(input.expiresAt ?? null, now),
       lastUsedAt: null,
@@ -106,9 +93,9 @@ export class IpAccessHashService {
   /** Root level sees every hash; a reseller those of its own account and the accounts it owns. */
   async list(actor: Actor): Promise<IpAccessHashView[]> {
     requireAcl(actor, "manage-api-tokens");
-    const accounts = actor.acls.rootLevel ? await this.store.listAccounts() : await this.controlledAccounts(actor);
+    const { everyone, accounts } = await ipAccessHashAccounts(this.store, actor);
     const byId = new Map(accounts.map((account) => [account.id, account]));
-    const records = await this.store.listIpAccessHashes(actor.acls.rootLevel ? undefined : [...byId.keys()]);
+    const records = await this.store.listIpAccessHashes(everyone ? undefined : [...byId.keys()]);
     return records.flatMap((record) => {
       const owner = byId.get(record.accountId);
       return owner === undefined ? [] : [this.view(owner, record)];
@@ -154,7 +141,7 @@ export class IpAccessHashService {
     const record = /^iah_[0-9a-z]{20}$/.test(id) ? await this.store.getIpAccessHash(id) : null;
     const owner = record === null ? null : await this.store.getAccountById(record.accountId);
     // Someone else's hash is reported as missing, so ids cannot be probed across resellers.
-    if (record === null || owner === null || !this.controls(actor, owner)) throw notFound(`No API access hash with the id “${printable(id)}”.`);
+    if (record === null || owner === null || !managesIpAccessHashesOf(actor, owner)) throw notFound(`No API access hash with the id “${printable(id)}”.`);
     return { owner, record };
   }
 
@@ -162,19 +149,9 @@ export class IpAccessHashService {
     requireAcl(actor, "manage-api-tokens");
     const owner = await visibleAccount(this.store, actor, username);
     // A reseller it owns: seen, but its hashes are root's to make.
-    if (!this.controls(actor, owner)) throw forbidden(`You do not have access to the account “${owner.username}”.`);
+    if (!managesIpAccessHashesOf(actor, owner)) throw forbidden(`You do not have access to the account “${owner.username}”.`);
     if (owner.suspended) throw forbidden(`The account “${owner.username}” is suspended.`);
     return owner;
-  }
-
-  private controls(actor: Actor, account: AccountRecord): boolean {
-    return actor.acls.rootLevel || account.username === actor.username || (account.owner === actor.username && account.role === "user");
-  }
-
-  private async controlledAccounts(actor: Actor): Promise<AccountRecord[]> {
-    const own = await this.store.getAccountByUsername(actor.username);
-    const owned = (await this.store.listAccounts({ owner: actor.username })).filter((account) => this.controls(actor, account));
-    return own === null ? owned : [own, ...owned.filter((account) => account.id !== own.id)];
   }
 
   private view(owner: AccountRecord, record: IpAccessHashRecord): IpAccessHashView {
@@ -186,7 +163,7 @@ export class IpAccessHashService {
       prefix: record.prefix,
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
-      expired: record.expiresAt !== null && record.expiresAt <= this.clock.now(),
+      expired: isIpAccessHashExpired(record, this.clock.now()),
       ...this.usage.lastUse(record.id, record),
     };
   }

@@ -1,22 +1,22 @@
-import { AccessHashService } from "./access-hashes.js";
 import { AccountService } from "./accounts.js";
 import { AuditLog } from "./audit-log.js";
 import { BruteForceAdmin } from "./brute-force-admin.js";
 import { BruteForceGuard, type AttemptStore } from "./brute-force.js";
 import { LocalChangeFeed, type ChangeFeed } from "./changes.js";
 import { systemClock, type Clock } from "./clock.js";
+import { PasswordCache } from "./credentials/password-cache.js";
+import { PasswordHasher } from "./credentials/password.js";
 import { Directory } from "./directory.js";
 import { HashingGate, type HashingLimits } from "./hashing-gate.js";
 import { IpAccessHashService } from "./ip-access-hashes.js";
 import { MemoryAttemptStore } from "./memory-attempts.js";
-import { PasswordCache } from "./password-cache.js";
-import { PasswordHasher } from "./password.js";
 import type { SecretBox } from "./secret-box.js";
 import { SessionService } from "./sessions.js";
 import { SettingsService } from "./settings-service.js";
 import { TokenService } from "./tokens.js";
 import { UsageRecorder } from "./usage.js";
 import { Verifier } from "./verify.js";
+import { WhmAccessHashService } from "./whm-access-hashes.js";
 import type { StoreCounts } from "./storage/records.js";
 import type { Store } from "./storage/store.js";
 
@@ -40,8 +40,10 @@ export interface Keyhold {
   readonly clock: Clock;
   readonly settings: SettingsService;
   readonly accounts: AccountService;
-  readonly accessHashes: AccessHashService;
+  /** WHM's Remote Access Key, one per root or reseller account. */
+  readonly accessHashes: WhmAccessHashService;
   readonly tokens: TokenService;
+  /** PUQ-style access hashes, each bound to an address or range. */
   readonly ipAccessHashes: IpAccessHashService;
   readonly sessions: SessionService;
   readonly verifier: Verifier;
@@ -84,7 +86,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     clock,
     settings,
     accounts: new AccountService(store, changes, clock, hasher),
-    accessHashes: new AccessHashService(store, secretBox, changes, usage, clock, readSettings),
+    accessHashes: new WhmAccessHashService(store, secretBox, changes, usage, clock, readSettings),
     tokens: new TokenService(store, changes, usage, clock),
     ipAccessHashes: new IpAccessHashService(store, changes, usage, clock),
     sessions: new SessionService(store, changes, clock),

@@ -1,13 +1,10 @@
-import { randomBytes, randomInt } from "node:crypto";
 import type { Account } from "./account.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
+import { SESSION_TTL_MS, generateSecurityToken, generateSessionSecret, sessionDigest } from "./credentials/session.js";
 import { newId } from "./ids.js";
-import { sessionDigest } from "./verify.js";
 import type { AuditAppender, SessionRecords, Transactional } from "./storage/record-store.js";
-
-export const SESSION_TTL_MS = 24 * 60 * 60_000;
 
 export interface NewSession {
   /** Goes to the client's cookie only; the store keeps its SHA-256. */
@@ -27,14 +24,12 @@ export class SessionService {
 
   async create(account: Account, ip: string): Promise<NewSession> {
     const now = this.clock.now();
-    const secret = randomBytes(32).toString("base64url");
-    let digits = "";
-    for (let i = 0; i < 10; i++) digits += String(randomInt(10));
+    const secret = generateSessionSecret();
     const session = {
       id: newId("sess", now),
       digest: sessionDigest(secret),
       accountId: account.id,
-      securityToken: `cpsess${digits}`,
+      securityToken: generateSecurityToken(),
       createdAt: now,
       expiresAt: now + SESSION_TTL_MS,
       ip,

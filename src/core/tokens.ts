@@ -2,17 +2,16 @@ import { randomInt } from "node:crypto";
 import { printable, type Account } from "./account.js";
 import type { AclSet } from "./acl.js";
 import { actsAsAccount, holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
-import { generateApiToken, isTokenDigest, tokenDigest } from "./api-token.js";
-import { normalizeAccessHash } from "./access-hash.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
-import type { Clock } from "./clock.js";
+import { epochSeconds, type Clock } from "./clock.js";
+import { apiTokenAcls, apiTokenDigest, generateApiToken, isApiTokenDigest, isApiTokenExpired } from "./credentials/api-token.js";
+import { normalizeWhmAccessHash } from "./credentials/whm-access-hash.js";
 import { KeyholdError, conflict, forbidden, invalidArgument, notFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { assertTokenName, tokenAclList, tokenExpiry, tokenWhitelist } from "./token-rules.js";
 import type { UsageRecorder } from "./usage.js";
-import { visibleAccount, type AccountsByName } from "./tenancy.js";
-import { tokenAcls } from "./verify.js";
+import { isOwnAccount, requireMayManageTokensOf, visibleAccount, type AccountsByName } from "./tenancy.js";
 import { DuplicateRecordError } from "./storage/errors.js";
 import type { ApiTokenRecords, AuditAppender, Transactional } from "./storage/record-store.js";
 import type { AccountRecord, ApiTokenRecord, TokenOrigin } from "./storage/records.js";
@@ -89,7 +88,7 @@ export class TokenService {
       id: newId("tok", now),
       accountId: owner.id,
       name: input.name,
-      digest: tokenDigest(token),
+      digest: apiTokenDigest(token),
       acls,
       whitelistIps,
       expiresAt,
@@ -116,8 +115,8 @@ export class TokenService {
   async details(actor: Actor, ownerName: string, token: string): Promise<TokenView | null> {
     if (token === "") throw invalidArgument("The parameter “token” is required.");
     const owner = await this.ownerFor(actor, ownerName);
-    const record = await this.store.findApiTokenByDigest(owner.id, tokenDigest(token));
-    if (record === null || isExpired(record, this.clock.now())) return null;
+    const record = await this.store.findApiTokenByDigest(owner.id, apiTokenDigest(token));
+    if (record === null || isApiTokenExpired(record, this.clock.now())) return null;
     return this.view(owner, record);
   }
 
@@ -185,7 +184,7 @@ export class TokenService {
    * changed since (name, ACLs, IPs, expiry) survives a second run.
    */
   async importDigest(actor: Actor, owner: AccountRecord, token: ImportedToken, origin: TokenOrigin): Promise<ImportResult> {
-    if (!isTokenDigest(token.digest)) throw invalidArgument("A token hash is 128 lowercase hexadecimal characters (SHA-512).");
+    if (!isApiTokenDigest(token.digest)) throw invalidArgument("A token hash is 128 lowercase hexadecimal characters (SHA-512).");
     assertTokenName(token.name);
     const now = this.clock.now();
     const result = await this.store.transaction(async (tx): Promise<ImportResult> => {
@@ -225,10 +224,10 @@ export class TokenService {
    * access hash itself stays.
    */
   async convertAccessHash(actor: Actor, owner: AccountRecord, accesshash: string): Promise<ImportResult> {
-    const digest = tokenDigest(normalizeAccessHash(accesshash));
+    const digest = apiTokenDigest(normalizeWhmAccessHash(accesshash));
     const existing = await this.store.findApiTokenByDigest(owner.id, digest);
     if (existing !== null) return { status: "exists", token: this.view(owner, existing) };
-    const seconds = Math.floor(this.clock.now() / 1000);
+    const seconds = epochSeconds(this.clock.now());
     let name = `accesshash-${seconds}`;
     for (let attempt = 0; attempt < 25; attempt++) {
       try {
@@ -248,9 +247,9 @@ export class TokenService {
       name: record.name,
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
-      expired: isExpired(record, this.clock.now()),
+      expired: isApiTokenExpired(record, this.clock.now()),
       acls: record.acls,
-      effectiveAcls: tokenAcls(owner, record),
+      effectiveAcls: apiTokenAcls(owner, record),
       whitelistIps: record.whitelistIps,
       ...this.usage.lastUse(record.id, record),
       origin: record.origin,
@@ -265,14 +264,12 @@ export class TokenService {
     // Before the look-up, so that a missing privilege answers alike for accounts that exist and not.
     if (ownerName !== actor.username) requireAcl(actor, "manage-api-tokens");
     const owner = await visibleAccount(this.store, actor, ownerName);
-    if (owner.username === actor.username) {
+    if (isOwnAccount(actor, owner)) {
       // Otherwise a token could lift its own whitelist and expiry, or mint an unbound sibling.
       if (!actsAsAccount(actor)) requireAcl(actor, "manage-api-tokens");
       return owner;
     }
-    // As for the account itself: managing a reseller's tokens is acting as it, so the owner must
-    // hold every privilege the reseller has.
-    if (!holdsAllPrivilegesOf(actor, owner)) throw forbidden(`You do not have access to the API tokens of “${owner.username}”: it has privileges you do not hold.`);
+    requireMayManageTokensOf(actor, owner);
     return owner;
   }
 
@@ -281,7 +278,7 @@ export class TokenService {
     const owner = await this.ownerFor(actor, ownerName);
     // A cPanel user has no access to WHM, whose credentials these tokens are; its tokens (for the
     // REST API and your own API) are issued by root or its reseller, with the limits they choose.
-    if (owner.role === "user" && owner.username === actor.username) throw forbidden(USER_MAY_NOT_ISSUE);
+    if (owner.role === "user" && isOwnAccount(actor, owner)) throw forbidden(USER_MAY_NOT_ISSUE);
     return owner;
   }
 
@@ -302,10 +299,6 @@ function assertMayGrantFullAccess(actor: Actor, owner: Account): void {
       `Invalid or unauthorized ACL(s) specified: all (a token without “acl” has every privilege of “${owner.username}”, more than this caller holds; list the ACLs the token needs)`,
     );
   }
-}
-
-function isExpired(record: ApiTokenRecord, now: number): boolean {
-  return record.expiresAt !== null && record.expiresAt <= now;
 }
 
 function duplicateName(name: string): KeyholdError {
@@ -330,6 +323,6 @@ function tokenAuditDetail(record: Pick<ApiTokenRecord, "acls" | "whitelistIps" |
   return {
     acls: record.acls === null ? "all" : record.acls.join(","),
     whitelist_ips: record.whitelistIps === null ? "any" : record.whitelistIps.join(","),
-    expires_at: record.expiresAt === null ? null : Math.floor(record.expiresAt / 1000),
+    expires_at: epochSeconds(record.expiresAt),
   };
 }

@@ -1,5 +1,6 @@
 import type { Transactional, UsageRecords } from "./storage/record-store.js";
-import type { CredentialKind, UsageUpdate } from "./storage/records.js";
+import type { UsageTrackedKind } from "./credentials/kind.js";
+import type { UsageUpdate } from "./storage/records.js";
 
 type PendingUse = { -readonly [K in keyof UsageUpdate]: UsageUpdate[K] };
 
@@ -29,7 +30,7 @@ export class UsageRecorder {
   }
 
   /** Called on every authenticated request: one map lookup, no allocation once a credential is pending. */
-  record(kind: CredentialKind, id: string, at: number, ip: string): void {
+  record(kind: UsageTrackedKind, id: string, at: number, ip: string): void {
     const pending = this.pending.get(id);
     if (pending === undefined) this.pending.set(id, { kind, id, at, ip });
     else {

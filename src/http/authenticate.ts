@@ -1,7 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import { KeyholdError } from "../core/errors.js";
 import type { Keyhold } from "../core/keyhold.js";
-import type { Identity, PresentedCredential, VerifyOutcome } from "../core/verify.js";
+import type { PresentedCredential } from "../core/credentials/kind.js";
+import type { Identity, RefusedOutcome } from "../core/credentials/outcome.js";
 import { readCredential } from "./credentials.js";
 
 export const ACCESS_DENIED = "Access denied: the user name or the credentials are not valid.";
@@ -55,7 +56,7 @@ export async function authenticate(keyhold: Keyhold, request: FastifyRequest, op
 }
 
 /** The error every HTTP way in answers for an outcome that is not VALID. */
-export function refusal(outcome: Exclude<VerifyOutcome, { valid: true }>, requiredAcls: readonly string[] = []): KeyholdError {
+export function refusal(outcome: RefusedOutcome, requiredAcls: readonly string[] = []): KeyholdError {
   if (outcome.code === "LOCKED_OUT") {
     const seconds = outcome.retryAfterSeconds ?? 60;
     if (outcome.busy === "server") return new KeyholdError("UNAVAILABLE", `The server is busy checking other passwords: try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });

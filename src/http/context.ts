@@ -1,7 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { Actor } from "../core/actor.js";
-import { isLoopback } from "../core/ip.js";
-import type { Identity } from "../core/verify.js";
+import type { Identity } from "../core/credentials/outcome.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -38,14 +37,6 @@ export const DEFAULT_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30
 
 export function timeoutsOf(options: HttpOptions): HttpTimeouts {
   return { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-}
-
-/**
- * Whether a secret may be sent back on this connection: TLS (directly, or as a trusted proxy
- * reports it), a loopback client, or an operator's explicit opt-in. WHM itself demands SSL.
- */
-export function isSecureChannel(request: FastifyRequest, options: HttpOptions): boolean {
-  return request.protocol === "https" || isLoopback(request.ip) || options.insecureHttp;
 }
 
 export function actorOf(request: FastifyRequest): Actor {

@@ -3,7 +3,7 @@ import { canonicalTarget, type AccessRules, type CanonicalPath } from "../core/a
 import { invalidArgument, KeyholdError } from "../core/errors.js";
 import { addressInList, isLoopback, parseAddress, parseRange } from "../core/ip.js";
 import type { Keyhold } from "../core/keyhold.js";
-import type { Identity } from "../core/verify.js";
+import type { Identity } from "../core/credentials/outcome.js";
 import { authenticate } from "./authenticate.js";
 import type { HttpOptions } from "./context.js";
 import { identityHeaders } from "./identity-headers.js";

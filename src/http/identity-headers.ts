@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Identity } from "../core/verify.js";
-import { ACCESS_HASH_COOKIE, SESSION_COOKIE } from "./credentials.js";
+import type { Identity } from "../core/credentials/outcome.js";
+import { IP_ACCESS_HASH_COOKIE, SESSION_COOKIE } from "./credentials.js";
 
 /** The headers that tell a protected application who called; anything a client sends by these names is removed. */
 export const IDENTITY_HEADERS = ["x-keyhold-user", "x-keyhold-acls", "x-keyhold-credential"] as const;
@@ -16,7 +16,7 @@ export function identityHeaders(identity: Identity): Record<(typeof IDENTITY_HEA
   };
 }
 
-const CREDENTIAL_COOKIES = new Set([ACCESS_HASH_COOKIE, SESSION_COOKIE]);
+const CREDENTIAL_COOKIES = new Set([IP_ACCESS_HASH_COOKIE, SESSION_COOKIE]);
 
 /**
  * The request headers an upstream receives: the client's credentials (Authorization and the

@@ -1,6 +1,6 @@
 import type {} from "@fastify/cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { SESSION_TTL_MS } from "../core/sessions.js";
+import { SESSION_TTL_MS } from "../core/credentials/session.js";
 import { SESSION_COOKIE } from "./credentials.js";
 
 /** The session cookie both logins set, for as long as the session lives. */

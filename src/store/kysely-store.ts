@@ -1,8 +1,7 @@
 import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
 import type { Database } from "./schema.js";
-import { accessHashFromRow, accountFromRow, apiTokenFromRow, auditFromRow, ipAccessHashFromRow, listToJson, sessionFromRow } from "./rows.js";
+import { accountFromRow, apiTokenFromRow, auditFromRow, ipAccessHashFromRow, listToJson, sessionFromRow, whmAccessHashFromRow } from "./rows.js";
 import type {
-  AccessHashRecord,
   AccountFilter,
   AccountPatch,
   AccountRecord,
@@ -16,6 +15,7 @@ import type {
   SessionRecord,
   StoreCounts,
   UsageUpdate,
+  WhmAccessHashRecord,
 } from "../core/storage/records.js";
 import { DuplicateRecordError } from "../core/storage/errors.js";
 import type { Store } from "../core/storage/store.js";
@@ -111,7 +111,7 @@ export class KyselyStore implements Store {
     await this.db.deleteFrom("accounts").where("id", "=", id).execute();
   }
 
-  async putAccessHash(record: AccessHashRecord): Promise<void> {
+  async putAccessHash(record: WhmAccessHashRecord): Promise<void> {
     await rejectingDuplicates(this.db
       .insertInto("access_hashes")
       .values({
@@ -134,9 +134,9 @@ export class KyselyStore implements Store {
       .execute());
   }
 
-  async getAccessHash(accountId: string): Promise<AccessHashRecord | null> {
+  async getAccessHash(accountId: string): Promise<WhmAccessHashRecord | null> {
     const row = await this.db.selectFrom("access_hashes").selectAll().where("account_id", "=", accountId).executeTakeFirst();
-    return row === undefined ? null : accessHashFromRow(row);
+    return row === undefined ? null : whmAccessHashFromRow(row);
   }
 
 

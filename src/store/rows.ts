@@ -1,7 +1,7 @@
 import type { Role } from "../core/account.js";
 import type { Selectable } from "kysely";
-import type { AccessHashesTable, AccountsTable, ApiTokensTable, AuditLogTable, IpAccessHashesTable, SessionsTable } from "./schema.js";
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, SessionRecord, TokenOrigin } from "../core/storage/records.js";
+import type { AccountsTable, ApiTokensTable, AuditLogTable, IpAccessHashesTable, SessionsTable, WhmAccessHashesTable } from "./schema.js";
+import type { AccountRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, SessionRecord, TokenOrigin, WhmAccessHashRecord } from "../core/storage/records.js";
 
 // The one place where rows become records: BIGINT strings, 0/1 flags and JSON text end here.
 
@@ -37,7 +37,7 @@ export function accountFromRow(row: Selectable<AccountsTable>): AccountRecord {
   };
 }
 
-export function accessHashFromRow(row: Selectable<AccessHashesTable>): AccessHashRecord {
+export function whmAccessHashFromRow(row: Selectable<WhmAccessHashesTable>): WhmAccessHashRecord {
   return {
     accountId: row.account_id,
     digest: row.digest,

@@ -1,7 +1,7 @@
 /** Row shapes as the database holds them; only `rows.ts` turns them into domain records. */
 export interface Database {
   accounts: AccountsTable;
-  access_hashes: AccessHashesTable;
+  access_hashes: WhmAccessHashesTable;
   api_tokens: ApiTokensTable;
   ip_access_hashes: IpAccessHashesTable;
   sessions: SessionsTable;
@@ -26,7 +26,7 @@ export interface AccountsTable {
   updated_at: BigIntColumn;
 }
 
-export interface AccessHashesTable {
+export interface WhmAccessHashesTable {
   account_id: string;
   digest: string;
   sealed: string;

@@ -1,8 +1,7 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { counterAddress } from "../../src/core/ip.js";
-import { ROOT_PASSWORD, createTestApp, type TestApp } from "../harness.js";
-import { basicHeader } from "./brute-force-helpers.js";
+import { ROOT_PASSWORD, basicHeader, createTestApp, whmVersion, type TestApp } from "../harness.js";
 
 // Issue 11 item 5: lockout keys were raw strings, so after five failures for 10.0.0.5 the same
 // address spelled ::ffff:10.0.0.5, ::ffff:a00:5 or 0:0:0:0:0:ffff:10.0.0.5 passed. Addresses are
@@ -15,7 +14,7 @@ afterEach(async () => {
 });
 
 function version(app: TestApp, password: string, ip: string): Promise<LightMyRequestResponse> {
-  return app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", password) }, remoteAddress: ip });
+  return whmVersion(app, basicHeader("root", password), ip);
 }
 
 describe("every spelling of a blocked address is blocked", () => {

@@ -2,8 +2,8 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../../src/core/actor.js";
 import { HashingGate, type HashingLimits } from "../../src/core/hashing-gate.js";
-import { ROOT_PASSWORD, createTestApp, type TestApp } from "../harness.js";
-import { CountingHasher, basicHeader, settledCount } from "./brute-force-helpers.js";
+import { ROOT_PASSWORD, basicHeader, createTestApp, whmVersion, type TestApp } from "../harness.js";
+import { CountingHasher, settledCount } from "./brute-force-helpers.js";
 
 // Issue 11 item 2: a concurrent burst of password guesses from one address must not get more
 // guesses evaluated than max_failures_byip (5), and must not starve other users' logins.
@@ -21,16 +21,12 @@ const BYSTANDER = "198.51.100.77";
 // Hashing limits out of the way, so the brute-force reservation alone is what holds.
 const WIDE: HashingLimits = { perAddress: 1_000, overall: 1_000, queue: 1_000 };
 
-function version(app: TestApp, header: string, ip: string): Promise<LightMyRequestResponse> {
-  return app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: header }, remoteAddress: ip });
-}
-
 /** 150 wrong passwords, the right one, 150 more, all sent at once from one address. */
 function burst(app: TestApp, ip: string): { wrong: Array<Promise<LightMyRequestResponse>>; correct: Promise<LightMyRequestResponse> } {
   const wrong: Array<Promise<LightMyRequestResponse>> = [];
-  for (let i = 0; i < 150; i++) wrong.push(version(app, basicHeader("root", `Wrong-Password-${i}`), ip));
-  const correct = version(app, basicHeader("root", ROOT_PASSWORD), ip);
-  for (let i = 150; i < 300; i++) wrong.push(version(app, basicHeader("root", `Wrong-Password-${i}`), ip));
+  for (let i = 0; i < 150; i++) wrong.push(whmVersion(app, basicHeader("root", `Wrong-Password-${i}`), ip));
+  const correct = whmVersion(app, basicHeader("root", ROOT_PASSWORD), ip);
+  for (let i = 150; i < 300; i++) wrong.push(whmVersion(app, basicHeader("root", `Wrong-Password-${i}`), ip));
   return { wrong, correct };
 }
 
@@ -59,7 +55,7 @@ describe("a burst of 300 concurrent wrong passwords from one address", () => {
     expectRefusedWithRetry(await correct);
 
     // The five failures blocked the address, for the whole period.
-    const after = await version(app, basicHeader("root", ROOT_PASSWORD), ATTACKER);
+    const after = await whmVersion(app, basicHeader("root", ROOT_PASSWORD), ATTACKER);
     expectRefusedWithRetry(after);
     expect(after.headers["retry-after"]).toBe(String(15 * 60));
   });
@@ -102,7 +98,7 @@ describe("password hashing is bounded, so guessing cannot starve other users", (
     }
     const timed = async (username: string): Promise<number> => {
       const started = performance.now();
-      const response = await version(app, basicHeader(username, `${username}-password-1`), BYSTANDER);
+      const response = await whmVersion(app, basicHeader(username, `${username}-password-1`), BYSTANDER);
       expect(response.statusCode, response.body).toBe(200);
       return performance.now() - started;
     };
@@ -120,14 +116,14 @@ describe("password hashing is bounded, so guessing cannot starve other users", (
   it("answers 429 with Retry-After past the per-address limit, 503 with Retry-After past the overall limit and its queue", async () => {
     const hasher = new CountingHasher(true);
     const app = (t = await createTestApp({ keyhold: { passwordHasher: hasher, hashingLimits: { perAddress: 1, overall: 2, queue: 1 } } }));
-    const running = [version(app, basicHeader("root", "Wrong-1"), "192.0.2.1"), version(app, basicHeader("root", "Wrong-2"), "192.0.2.2")];
+    const running = [whmVersion(app, basicHeader("root", "Wrong-1"), "192.0.2.1"), whmVersion(app, basicHeader("root", "Wrong-2"), "192.0.2.2")];
     await hasher.started(2);
-    const sameAddress = await version(app, basicHeader("root", ROOT_PASSWORD), "::ffff:192.0.2.1");
+    const sameAddress = await whmVersion(app, basicHeader("root", ROOT_PASSWORD), "::ffff:192.0.2.1");
     expectRefusedWithRetry(sameAddress);
     expect(sameAddress.json().metadata.reason).toMatch(/from this address at once/);
 
     // Two more from new addresses: one fits in the queue, the other finds it full.
-    const late = [version(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.3"), version(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.4")];
+    const late = [whmVersion(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.3"), whmVersion(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.4")];
     const overflow = await Promise.race(late);
     expect(overflow.statusCode, overflow.body).toBe(503);
     expect(Number(overflow.headers["retry-after"])).toBeGreaterThan(0);
@@ -137,7 +133,7 @@ describe("password hashing is bounded, so guessing cannot starve other users", (
     expect((await Promise.all(running)).map((response) => response.statusCode)).toEqual([401, 401]);
     expect((await Promise.all(late)).map((response) => response.statusCode).sort()).toEqual([200, 503]);
     // Refusals for load are no guesses: nothing was counted for them.
-    expect((await version(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.4")).statusCode).toBe(200);
+    expect((await whmVersion(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.4")).statusCode).toBe(200);
   });
 });
 

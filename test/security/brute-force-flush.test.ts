@@ -1,10 +1,8 @@
-import type { AddressInfo } from "node:net";
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { bruteForceCommand } from "../../src/cli/commands/brute-force.js";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { ROOT_PASSWORD, createTestApp, type TestApp } from "../harness.js";
-import { basicHeader } from "./brute-force-helpers.js";
+import { ROOT_PASSWORD, basicHeader, createTestApp, listenOnLoopback, whmVersion, type TestApp } from "../harness.js";
 
 // Issue 11 item 10: five mistakes on localhost blocked everything for 15 minutes with no
 // documented way out but a restart. Root can now list and flush blocks (REST, Tweak Settings,
@@ -21,7 +19,7 @@ const NEWCOMER = "127.0.0.1";
 const ROOT_AUTH = { authorization: basicHeader("root", ROOT_PASSWORD) };
 
 function version(app: TestApp, password: string, ip: string, username = "root"): Promise<LightMyRequestResponse> {
-  return app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader(username, password) }, remoteAddress: ip });
+  return whmVersion(app, basicHeader(username, password), ip);
 }
 
 async function lockOut(app: TestApp, ip: string): Promise<void> {
@@ -124,8 +122,7 @@ describe("keyhold brute-force, from another process than the server", () => {
 
   it("lists and flushes through the running server's REST API with a root token", async () => {
     const app = (t = await createTestApp());
-    await app.app.listen({ host: "127.0.0.1", port: 0 });
-    const url = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
+    const url = `http://127.0.0.1:${await listenOnLoopback(app.app)}`;
     const { token } = await app.keyhold.tokens.create(CLI_ACTOR, "root", { name: "cli" });
     await lockOut(app, NEWCOMER);
 
@@ -160,7 +157,7 @@ describe("audit codes a reader understands, kept from clients", () => {
     const unknownUser = await version(app, "not-it", "192.0.2.61", "ghost");
     expect(unknownUser.statusCode).toBe(wrongPassword.statusCode);
     expect(unknownUser.body).toBe(wrongPassword.body);
-    const wrongToken = await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: "whm root:NOTATOKEN" }, remoteAddress: "192.0.2.62" });
+    const wrongToken = await whmVersion(app, "whm root:NOTATOKEN", "192.0.2.62");
     expect(wrongToken.statusCode).toBe(401);
     const codes = (await app.keyhold.audit.list({ action: "login.failure", limit: 10 })).map((entry) => [entry.ip, entry.detail.code, entry.detail.counted]);
     expect(codes).toEqual(

@@ -1,4 +1,4 @@
-import { PasswordHasher, type ScryptCost } from "../../src/core/password.js";
+import { PasswordHasher, type ScryptCost } from "../../src/core/credentials/password.js";
 
 /**
  * A PasswordHasher that counts every verification (a decoy's included) and can hold them all
@@ -51,8 +51,4 @@ export function settledCount(promises: ReadonlyArray<Promise<unknown>>, count: n
       });
     }
   });
-}
-
-export function basicHeader(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 }

@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { settingsCommand } from "../../src/cli/commands/settings.js";
 import { openKeyhold } from "../../src/cli/context.js";
+import { resolveStoreLocation } from "../../src/config.js";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { ROOT_PASSWORD, createTestApp, type TestApp } from "../harness.js";
-import { basicHeader } from "./brute-force-helpers.js";
+import { ROOT_PASSWORD, basicHeader, createTestApp, whmVersion, type TestApp } from "../harness.js";
 
 // Issue 11 item 8: a billing system still sending its old access hash after
 // allow_deprecated_accesshash went to 0 locked its own address out in ~20 calls, and its valid
@@ -22,10 +21,6 @@ afterEach(async () => {
 
 const BILLING = "192.0.2.40";
 
-function version(app: TestApp, authorization: string, ip: string): Promise<LightMyRequestResponse> {
-  return app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization }, remoteAddress: ip });
-}
-
 async function token(app: TestApp, name: string, expiresAt?: string): Promise<string> {
   return (await app.keyhold.tokens.create(CLI_ACTOR, "root", { name, ...(expiresAt === undefined ? {} : { expiresAt }) })).token;
 }
@@ -37,11 +32,11 @@ describe("a stale credential does not take down a working one", () => {
     const working = await token(app, "billing");
     expect((await app.whm("set_tweaksetting", { key: "allow_deprecated_accesshash", value: "0" })).body.metadata.result).toBe(1);
     for (let i = 0; i < 25; i++) {
-      const refused = await version(app, `whm root:${hash}`, BILLING);
+      const refused = await whmVersion(app, `whm root:${hash}`, BILLING);
       expect(refused.statusCode).toBe(401);
       expect(refused.json().metadata.reason).toBe("Access hash authentication is disabled on this server (allow_deprecated_accesshash is 0).");
     }
-    expect((await version(app, `whm root:${working}`, BILLING)).statusCode).toBe(200);
+    expect((await whmVersion(app, `whm root:${working}`, BILLING)).statusCode).toBe(200);
     const audit = await app.keyhold.audit.list({ action: "login.failure", limit: 5 });
     expect(audit[0]!.detail).toMatchObject({ code: "ACCESS_HASH_DISABLED", counted: false });
   });
@@ -52,22 +47,22 @@ describe("a stale credential does not take down a working one", () => {
     const working = await token(app, "new");
     app.clock.advance(120_000);
     for (let i = 0; i < 25; i++) {
-      const refused = await version(app, `whm root:${expired}`, BILLING);
+      const refused = await whmVersion(app, `whm root:${expired}`, BILLING);
       expect(refused.statusCode).toBe(401);
       expect(refused.json().metadata.reason).toBe("This API token has expired.");
     }
-    expect((await version(app, `whm root:${working}`, BILLING)).statusCode).toBe(200);
+    expect((await whmVersion(app, `whm root:${working}`, BILLING)).statusCode).toBe(200);
   });
 
   it("a secret matching nothing is still a guess: five block the address, without a policy reason", async () => {
     const app = (t = await createTestApp());
     const working = await token(app, "new");
     for (let i = 0; i < 5; i++) {
-      const refused = await version(app, `whm root:${"X".repeat(31)}${i}`, BILLING);
+      const refused = await whmVersion(app, `whm root:${"X".repeat(31)}${i}`, BILLING);
       expect(refused.statusCode).toBe(401);
       expect(refused.json().metadata.reason).not.toMatch(/expired|disabled/);
     }
-    expect((await version(app, `whm root:${working}`, BILLING)).statusCode).toBe(429);
+    expect((await whmVersion(app, `whm root:${working}`, BILLING)).statusCode).toBe(429);
   });
 });
 
@@ -77,12 +72,12 @@ describe("trusted_ips", () => {
     const set = await app.whm("set_tweaksetting", { key: "trusted_ips", value: "10.0.0.0/8, 192.0.2.40" });
     expect(set.body.metadata.result, set.body.metadata.reason).toBe(1);
     for (const ip of ["10.1.2.3", BILLING, "::ffff:10.9.9.9"]) {
-      for (let i = 0; i < 8; i++) expect((await version(app, basicHeader("root", `wrong-${i}`), ip)).statusCode).toBe(401);
-      expect((await version(app, basicHeader("root", ROOT_PASSWORD), ip)).statusCode, ip).toBe(200);
+      for (let i = 0; i < 8; i++) expect((await whmVersion(app, basicHeader("root", `wrong-${i}`), ip)).statusCode).toBe(401);
+      expect((await whmVersion(app, basicHeader("root", ROOT_PASSWORD), ip)).statusCode, ip).toBe(200);
     }
     expect(await app.keyhold.bruteForce.list(app.clock.now())).toEqual([]);
-    for (let i = 0; i < 5; i++) await version(app, basicHeader("root", `wrong-${i}`), "192.0.2.41");
-    expect((await version(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.41")).statusCode).toBe(429);
+    for (let i = 0; i < 5; i++) await whmVersion(app, basicHeader("root", `wrong-${i}`), "192.0.2.41");
+    expect((await whmVersion(app, basicHeader("root", ROOT_PASSWORD), "192.0.2.41")).statusCode).toBe(429);
   });
 
   it("is validated, normalised, and readable through get_tweaksetting and REST (root only)", async () => {
@@ -122,7 +117,7 @@ describe("trusted_ips from the CLI (keyhold settings set/get)", () => {
   it("sets, normalises, shows, and refuses a bad entry naming it", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "keyhold-trusted-"));
     try {
-      const created = await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") }, { create: true });
+      const created = await openKeyhold(resolveStoreLocation({ dataDir }, {}), { create: true });
       await created.close();
       const run = async (args: string[]): Promise<string> => {
         let out = "";

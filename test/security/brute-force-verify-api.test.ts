@@ -1,8 +1,7 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { createTestApp, type TestApp } from "../harness.js";
-import { basicHeader } from "./brute-force-helpers.js";
+import { basicHeader, createTestApp, whmVersion, type TestApp } from "../harness.js";
 
 // Issue 11 item 4: a service holding only verify-credentials sent five bad guesses with ip=X and
 // locked X out of every way in, and rotated `ip` to keep guessing. Its failures now count
@@ -31,7 +30,7 @@ async function verify(app: TestApp, caller: string, body: Record<string, unknown
 }
 
 function version(app: TestApp, ip: string): Promise<LightMyRequestResponse> {
-  return app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", "root-password-1") }, remoteAddress: ip });
+  return whmVersion(app, basicHeader("root", "root-password-1"), ip);
 }
 
 describe("the verify API cannot lock out an address elsewhere", () => {
@@ -53,7 +52,7 @@ describe("the verify API cannot lock out an address elsewhere", () => {
     const app = (t = await createTestApp());
     const caller = await serviceToken(app, "svc");
     for (let i = 0; i < 5; i++) {
-      await app.app.inject({ method: "GET", url: "/json-api/version?api.version=1", headers: { authorization: basicHeader("root", `wrong-${i}`) }, remoteAddress: VICTIM });
+      await whmVersion(app, basicHeader("root", `wrong-${i}`), VICTIM);
     }
     expect((await verify(app, caller, { authorization: basicHeader("root", "root-password-1"), ip: VICTIM })).code).toBe("LOCKED_OUT");
   });

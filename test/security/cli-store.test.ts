@@ -1,34 +1,14 @@
-import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKeyhold } from "../../src/cli/context.js";
-import { CLI, cleanEnv, startServer } from "../server-process.js";
+import { resolveStoreLocation } from "../../src/config.js";
+import { runCli, startServer } from "../server-process.js";
 
 // The accident an attacker can count on: run from another folder (or with a misspelt
 // --data-dir), `keyhold account list` silently created a new, empty store, so the operator saw
 // "no accounts" and a store nobody guards appeared. Only `serve` and migrate-store's target create.
-
-const execFileAsync = promisify(execFile);
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function keyhold(args: readonly string[], cwd: string): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], { cwd, env: cleanEnv(), encoding: "utf8" });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failure.code !== "number") throw error;
-    return { code: failure.code, stdout: failure.stdout ?? "", stderr: failure.stderr ?? "" };
-  }
-}
 
 let dir: string;
 beforeAll(() => {
@@ -50,7 +30,7 @@ describe("commands other than serve never create a store", { timeout: 60_000 }, 
   it("each one, run from a folder without a store, exits 1 naming the store and how to create it, and creates nothing", async () => {
     const elsewhere = join(dir, "elsewhere");
     mkdirSync(elsewhere);
-    const runs = await Promise.all(COMMANDS.map((args) => keyhold(args, elsewhere)));
+    const runs = await Promise.all(COMMANDS.map((args) => runCli(args, { cwd: elsewhere })));
     for (const [i, run] of runs.entries()) {
       const what = COMMANDS[i]!.join(" ");
       expect(run.code, what).toBe(1);
@@ -61,10 +41,10 @@ describe("commands other than serve never create a store", { timeout: 60_000 }, 
 
   it("refuses a misspelt --data-dir or --database the same way", async () => {
     const typo = join(dir, "dta");
-    const byDir = await keyhold(["account", "list", "--data-dir", typo], dir);
+    const byDir = await runCli(["account", "list", "--data-dir", typo], { cwd: dir });
     expect(byDir.code).toBe(1);
     expect(byDir.stderr).toContain(`sqlite:${join(typo, "keyhold.sqlite")}`);
-    const byUrl = await keyhold(["settings", "get", "--database", `sqlite:${join(dir, "nowhere", "k.sqlite")}`], dir);
+    const byUrl = await runCli(["settings", "get", "--database", `sqlite:${join(dir, "nowhere", "k.sqlite")}`], { cwd: dir });
     expect(byUrl.code).toBe(1);
     expect(byUrl.stderr).toContain(`No Keyhold store at sqlite:${join(dir, "nowhere", "k.sqlite")}`);
     expect(existsSync(typo)).toBe(false);
@@ -73,7 +53,7 @@ describe("commands other than serve never create a store", { timeout: 60_000 }, 
 
   it("migrate-store refuses a missing source and creates no target", async () => {
     const target = join(dir, "target", "keyhold.sqlite");
-    const run = await keyhold(["migrate-store", "--from", join(dir, "none.sqlite"), "--to", target], dir);
+    const run = await runCli(["migrate-store", "--from", join(dir, "none.sqlite"), "--to", target], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`No Keyhold store at sqlite:${join(dir, "none.sqlite")}`);
     expect(existsSync(join(dir, "none.sqlite"))).toBe(false);
@@ -84,7 +64,7 @@ describe("commands other than serve never create a store", { timeout: 60_000 }, 
     const dataDir = join(dir, "served");
     const server = await startServer(["--data-dir", dataDir, "--log-level", "error"], { KEYHOLD_ROOT_PASSWORD: "root-password-1" });
     await server.stop();
-    const run = await keyhold(["account", "list", "--json", "--data-dir", dataDir], dir);
+    const run = await runCli(["account", "list", "--json", "--data-dir", dataDir], { cwd: dir });
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { username: string }[]).map((row) => row.username)).toEqual(["root"]);
   });
@@ -94,28 +74,28 @@ describe("--verbose names the store and key file a command opens", { timeout: 60
   let dataDir: string;
   beforeAll(async () => {
     dataDir = join(dir, "verbose", "data");
-    await (await openKeyhold({ dataDir, databaseUrl: undefined, keyFile: join(dataDir, "keyhold.key") }, { create: true })).close();
+    await (await openKeyhold(resolveStoreLocation({ dataDir }, {}), { create: true })).close();
   });
 
   it("before or after the command name, on stderr only", async () => {
     const line = `keyhold: store sqlite:${join(dataDir, "keyhold.sqlite")}, key ${join(dataDir, "keyhold.key")}\n`;
     const [before, after] = await Promise.all([
-      keyhold(["--verbose", "settings", "get", "allow_deprecated_accesshash", "--data-dir", dataDir], dir),
-      keyhold(["settings", "get", "allow_deprecated_accesshash", "--data-dir", dataDir, "--verbose"], dir),
+      runCli(["--verbose", "settings", "get", "allow_deprecated_accesshash", "--data-dir", dataDir], { cwd: dir }),
+      runCli(["settings", "get", "allow_deprecated_accesshash", "--data-dir", dataDir, "--verbose"], { cwd: dir }),
     ]);
     for (const run of [before, after]) expect(run).toEqual({ code: 0, stdout: "0\n", stderr: line });
-    expect((await keyhold(["settings", "get", "allow_deprecated_accesshash", "--data-dir", dataDir], dir)).stderr).toBe("");
+    expect((await runCli(["settings", "get", "allow_deprecated_accesshash", "--data-dir", dataDir], { cwd: dir })).stderr).toBe("");
   });
 
   it("names a relative --data-dir by its absolute path, and a store that is missing too", async () => {
-    const run = await keyhold(["account", "list", "--verbose", "--data-dir", "rel"], dir);
+    const run = await runCli(["account", "list", "--verbose", "--data-dir", "rel"], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr.split("\n")[0]).toBe(`keyhold: store sqlite:${join(dir, "rel", "keyhold.sqlite")}, key ${join(dir, "rel", "keyhold.key")}`);
   });
 
   it("never shows a database password", async () => {
     // Port 1: nothing listens, so the command fails fast after naming the store.
-    const run = await keyhold(["account", "list", "--verbose", "--database", "postgres://keyhold:s3cret-pw@127.0.0.1:1/keyhold?schema=kh", "--key-file", join(dataDir, "keyhold.key")], dir);
+    const run = await runCli(["account", "list", "--verbose", "--database", "postgres://keyhold:s3cret-pw@127.0.0.1:1/keyhold?schema=kh", "--key-file", join(dataDir, "keyhold.key")], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^keyhold: store postgres:\/\/keyhold:\*\*\*@127\.0\.0\.1:1\/keyhold\?schema=kh, key /);
     expect(run.stderr).not.toContain("s3cret-pw");

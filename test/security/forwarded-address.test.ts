@@ -2,29 +2,22 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { createKeyhold, type Keyhold } from "../../src/core/keyhold.js";
-import { SecretBox } from "../../src/core/secret-box.js";
+import type { Keyhold } from "../../src/core/keyhold.js";
 import { buildServer } from "../../src/http/server.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
-import { ManualClock, ROOT_PASSWORD, TEST_PASSWORD_HASHER } from "../harness.js";
+import { createTestApp, createTestKeyhold, type TestApp } from "../harness.js";
 
 // Issue 11 §3: any local process could send X-Real-IP to /auth/request and have it believed:
 // an IP-whitelisted token then passed from anywhere, and any address could be locked out.
 // Forwarded-address headers now count only from peers named with --trust-proxy.
 
-let current: { app: FastifyInstance; keyhold: Keyhold } | undefined;
+let current: TestApp | undefined;
 afterEach(async () => {
-  await current?.app.close();
-  await current?.keyhold.close();
+  await current?.close();
   current = undefined;
 });
 
-async function start(trustProxy: string[]): Promise<{ app: FastifyInstance; keyhold: Keyhold }> {
-  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock: new ManualClock(), passwordHasher: TEST_PASSWORD_HASHER });
-  await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
-  const app = buildServer(keyhold, { trustProxy, insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent" });
-  await app.ready();
-  current = { app, keyhold };
+async function start(trustProxy: string[]): Promise<TestApp> {
+  current = await createTestApp({ http: { trustProxy } });
   return current;
 }
 
@@ -105,7 +98,7 @@ describe("Keyhold's own APIs read the client address with the same trust", () =>
   });
 
   it("a --trust-proxy entry that is not an address or CIDR range is refused at start, naming it", async () => {
-    const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock: new ManualClock(), passwordHasher: TEST_PASSWORD_HASHER });
+    const { keyhold } = await createTestKeyhold({ root: false });
     try {
       // proxy-addr alone would take "loopback" as every loopback address, which auth_request would not.
       for (const entry of ["loopback", "somewhere", "10.0.0.5/24"]) {

@@ -6,11 +6,8 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { AccessRules, canonicalPath } from "../../src/core/access-rules.js";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { createKeyhold, type Keyhold } from "../../src/core/keyhold.js";
-import { SecretBox } from "../../src/core/secret-box.js";
-import { buildServer } from "../../src/http/server.js";
-import { openSqliteStore } from "../../src/store/sqlite.js";
-import { ManualClock, ROOT_PASSWORD, TEST_PASSWORD_HASHER } from "../harness.js";
+import type { Keyhold } from "../../src/core/keyhold.js";
+import { createTestApp, listenOnLoopback, whmHeader } from "../harness.js";
 
 // Issue 11 §1: a request path that the rules read one way and the upstream another. Sent with
 // raw sockets, because HTTP clients (and app.inject) cut `#`, resolve dots or re-encode.
@@ -54,19 +51,12 @@ async function start(options: { mount?: string; trustProxy?: string[] } = {}): P
     upstream.closeAllConnections();
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
   });
-  const keyhold = await createKeyhold({ store: await openSqliteStore(":memory:"), secretBox: new SecretBox(randomBytes(32)), clock: new ManualClock(), passwordHasher: TEST_PASSWORD_HASHER });
-  await keyhold.accounts.ensureRoot(ROOT_PASSWORD);
-  const app = buildServer(
-    keyhold,
-    { trustProxy: options.trustProxy ?? [], insecureHttp: false, bodyLimit: 1024 * 1024, logLevel: "silent" },
-    { rules: AccessRules.parse(RULES), gateway: { upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, mount: options.mount ?? "/app" } },
-  );
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  cleanups.push(async () => {
-    await app.close();
-    await keyhold.close();
+  const t = await createTestApp({
+    http: { trustProxy: options.trustProxy ?? [] },
+    parts: { rules: AccessRules.parse(RULES), gateway: { upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, mount: options.mount ?? "/app" } },
   });
-  return { keyhold, app, port: (app.server.address() as AddressInfo).port, seen, seenHeaders };
+  cleanups.push(() => t.close());
+  return { keyhold: t.keyhold, app: t.app, port: await listenOnLoopback(t.app), seen, seenHeaders };
 }
 
 async function token(setup: Setup, acls?: string[]): Promise<string> {
@@ -88,8 +78,6 @@ async function raw(port: number, method: string, target: string, headers: Record
   return { status, body: text.slice(text.indexOf("\r\n\r\n") + 4) };
 }
 
-const whm = (secret: string): Record<string, string> => ({ Authorization: `whm root:${secret}` });
-
 describe("gateway: a # in the request target is refused and never reaches the upstream", () => {
   it.each([
     ["GET", "/app/admin#x"],
@@ -100,7 +88,7 @@ describe("gateway: a # in the request target is refused and never reaches the up
   ])("%s %s with a token lacking the privilege: 400", async (method, target) => {
     const setup = await start();
     const lister = await token(setup, ["list-accts"]);
-    const reply = await raw(setup.port, method, target, whm(lister));
+    const reply = await raw(setup.port, method, target, whmHeader("root", lister));
     expect(reply.status, reply.body).toBe(400);
     expect(JSON.parse(reply.body)).toEqual({ error: expect.stringContaining("“#”"), msg: "", status: "error" });
     expect(setup.seen).toEqual([]);
@@ -109,8 +97,8 @@ describe("gateway: a # in the request target is refused and never reaches the up
   it("even with a token that has every privilege, and on Keyhold's own routes", async () => {
     const setup = await start();
     const root = await token(setup);
-    expect((await raw(setup.port, "GET", "/app/orders#x", whm(root))).status).toBe(400);
-    expect((await raw(setup.port, "GET", "/api/v1/system/status#x", whm(root))).status).toBe(400);
+    expect((await raw(setup.port, "GET", "/app/orders#x", whmHeader("root", root))).status).toBe(400);
+    expect((await raw(setup.port, "GET", "/api/v1/system/status#x", whmHeader("root", root))).status).toBe(400);
     expect((await raw(setup.port, "GET", "/healthz#x")).status).toBe(400);
     expect(setup.seen).toEqual([]);
   });
@@ -118,7 +106,7 @@ describe("gateway: a # in the request target is refused and never reaches the up
   it("a WebSocket upgrade with # is refused too", async () => {
     const setup = await start();
     const root = await token(setup);
-    const reply = await raw(setup.port, "GET", "/app/admin#x", { ...whm(root), Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64") });
+    const reply = await raw(setup.port, "GET", "/app/admin#x", { ...whmHeader("root", root), Upgrade: "websocket", Connection: "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64") });
     expect(reply.status).toBe(400);
     expect(setup.seen).toEqual([]);
   });
@@ -129,7 +117,7 @@ describe("gateway: path parameters (;) are refused, raw or encoded", () => {
     const setup = await start();
     const root = await token(setup);
     // Refused whatever the credential: stripping or keeping `;` are both wrong for some upstream.
-    const reply = await raw(setup.port, "POST", target, whm(root));
+    const reply = await raw(setup.port, "POST", target, whmHeader("root", root));
     expect(reply.status, reply.body).toBe(400);
     expect(JSON.parse(reply.body).error).toMatch(/path parameter/);
     expect(setup.seen).toEqual([]);
@@ -139,7 +127,7 @@ describe("gateway: path parameters (;) are refused, raw or encoded", () => {
 it("a ; in the mount itself does not even reach the gateway", async () => {
   const setup = await start();
   const root = await token(setup);
-  expect((await raw(setup.port, "POST", "/app;x/admin", whm(root))).status).toBe(404);
+  expect((await raw(setup.port, "POST", "/app;x/admin", whmHeader("root", root))).status).toBe(404);
   expect(setup.seen).toEqual([]);
 });
 
@@ -147,7 +135,7 @@ describe("gateway: a case-insensitive rule holds /ADMIN to /admin's privileges",
   it.each(["/app/ADMIN", "/app/Admin/users", "/app/%41dmin", "/app/aDmIn/"])("%s without `all`: 403", async (target) => {
     const setup = await start();
     const lister = await token(setup, ["list-accts", "create-acct"]);
-    const reply = await raw(setup.port, "GET", target, whm(lister));
+    const reply = await raw(setup.port, "GET", target, whmHeader("root", lister));
     expect(reply.status, reply.body).toBe(403);
     expect(setup.seen).toEqual([]);
   });
@@ -165,20 +153,20 @@ describe("gateway: the upstream receives exactly the canonical path the rules ma
   ])("%s reaches the upstream as %s, and is checked as that", async (target, forwarded) => {
     const setup = await start();
     const root = await token(setup);
-    expect((await raw(setup.port, "GET", target, whm(root))).status).toBe(200);
+    expect((await raw(setup.port, "GET", target, whmHeader("root", root))).status).toBe(200);
     expect(setup.seen).toEqual([`GET ${forwarded}`]);
     // What was matched is what was forwarded: the same request without `all` is refused.
     const path = forwarded.split("?")[0]!;
     const needed = AccessRules.parse(RULES).required("GET", canonicalPath(path));
     const lister = await token(setup, ["list-accts"]);
-    expect((await raw(setup.port, "GET", target, whm(lister))).status).toBe(needed.includes("all") ? 403 : 200);
+    expect((await raw(setup.port, "GET", target, whmHeader("root", lister))).status).toBe(needed.includes("all") ? 403 : 200);
   });
 
   it("POST /app/accounts in any disguise needs create-acct", async () => {
     const setup = await start();
     const lister = await token(setup, ["list-accts"]);
     for (const target of ["/app/accounts", "/app/%61ccounts", "/app/x/../accounts", "/app//accounts/", "/%61pp/accounts/7"]) {
-      expect((await raw(setup.port, "POST", target, whm(lister))).status, target).toBe(403);
+      expect((await raw(setup.port, "POST", target, whmHeader("root", lister))).status, target).toBe(403);
     }
     expect(setup.seen).toEqual([]);
   });
@@ -187,7 +175,7 @@ describe("gateway: the upstream receives exactly the canonical path the rules ma
     const setup = await start();
     const root = await token(setup);
     for (const target of ["/app/../admin", "/app/%2e%2e/admin", `http://127.0.0.1:${setup.port}/app/admin`]) {
-      const reply = await raw(setup.port, "GET", target, whm(root));
+      const reply = await raw(setup.port, "GET", target, whmHeader("root", root));
       expect(reply.status, `${target}: ${reply.body}`).toBeGreaterThanOrEqual(400);
       expect(reply.status, target).toBeLessThan(500);
     }
@@ -198,7 +186,7 @@ describe("gateway: the upstream receives exactly the canonical path the rules ma
     const setup = await start();
     const root = await token(setup);
     for (const target of ["/app/admin%zz", "/app/caf%C3", "/app/admin%00.html", "/app/x%0d%0aX-Keyhold-User:%20admin"]) {
-      const reply = await raw(setup.port, "GET", target, whm(root));
+      const reply = await raw(setup.port, "GET", target, whmHeader("root", root));
       expect(reply.status, `${target}: ${reply.body}`).toBe(400);
     }
     expect(setup.seen).toEqual([]);
@@ -209,7 +197,7 @@ describe("gateway: the upstream is told the client's address Keyhold checked, no
   it("forged X-Real-IP / X-Forwarded-For are replaced", async () => {
     const setup = await start();
     const root = await token(setup);
-    expect((await raw(setup.port, "GET", "/app/orders", { ...whm(root), "X-Real-IP": "10.9.9.9", "X-Forwarded-For": "10.9.9.9" })).status).toBe(200);
+    expect((await raw(setup.port, "GET", "/app/orders", { ...whmHeader("root", root), "X-Real-IP": "10.9.9.9", "X-Forwarded-For": "10.9.9.9" })).status).toBe(200);
     expect(setup.seenHeaders[0]!["x-real-ip"]).toBe("127.0.0.1");
     expect(setup.seenHeaders[0]!["x-forwarded-for"]).toBe("127.0.0.1");
   });

@@ -2,7 +2,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, un
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openKeyhold, type StoreLocation } from "../../src/cli/context.js";
+import { openKeyhold } from "../../src/cli/context.js";
+import { resolveStoreLocation, type StoreLocation } from "../../src/config.js";
 import { CLI_ACTOR } from "../../src/core/actor.js";
 import { createKeyhold } from "../../src/core/keyhold.js";
 import { createKeyFile, keyFingerprint, loadOrCreateKeyFile, readKeyFile, SecretBox } from "../../src/core/secret-box.js";
@@ -21,7 +22,7 @@ const storeFile = (): string => join(dir, "data", "keyhold.sqlite");
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "keyhold-keyfile-"));
-  location = { dataDir: join(dir, "data"), databaseUrl: undefined, keyFile: join(dir, "data", "keyhold.key") };
+  location = resolveStoreLocation({ dataDir: join(dir, "data") }, {});
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -161,7 +162,7 @@ describe("a copied store accepts only the key of its source", () => {
       await from.close();
       await to.close();
     }
-    const copy = { dataDir: join(dir, "copy"), databaseUrl: undefined, keyFile: join(dir, "copy", "keyhold.key") };
+    const copy = resolveStoreLocation({ dataDir: join(dir, "copy") }, {});
     await expect(openKeyhold(copy, { create: true })).rejects.toThrow(/keyhold\.key does not exist/);
     await (await openKeyhold({ ...copy, keyFile: location.keyFile })).close();
   });

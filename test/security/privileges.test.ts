@@ -1,15 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { ROOT, createTestApp, type Auth, type TestApp } from "../harness.js";
+import { ROOT, accountFixtures, basic, basicHeader, createTestApp, type Auth, type TestApp } from "../harness.js";
 import { expectFailure, expectSuccess, restCaller } from "../rest-harness.js";
 
 let t: TestApp;
 const call = restCaller(() => t);
+const { createUser } = accountFixtures(() => t, { via: "core" });
 afterEach(async () => {
   await t?.close();
 });
 
-const ALICE: Auth = { basic: ["alice", "alice-password-1"] };
+const ALICE = basic("alice");
 
 async function token(owner: string, acls: string[] | undefined, name = "narrow"): Promise<Auth> {
   const created = await t.keyhold.tokens.create(CLI_ACTOR, owner, { name, ...(acls === undefined ? {} : { acls }) });
@@ -18,7 +19,7 @@ async function token(owner: string, acls: string[] | undefined, name = "narrow")
 
 async function withAlice(): Promise<void> {
   t = await createTestApp();
-  await t.keyhold.accounts.create(CLI_ACTOR, { username: "alice", password: "alice-password-1", domain: "alice.example.com" });
+  await createUser("alice");
 }
 
 describe("a plain `user` account has no access to WHM, whatever the credential", () => {
@@ -43,7 +44,7 @@ describe("a plain `user` account has no access to WHM, whatever the credential",
       }
     }
     // The cpsess path form too (with a header credential; no session can exist for a user).
-    const viaPrefix = await t.app.inject({ method: "GET", url: "/cpsess0123456789/json-api/version", headers: { authorization: `Basic ${Buffer.from("alice:alice-password-1").toString("base64")}` } });
+    const viaPrefix = await t.app.inject({ method: "GET", url: "/cpsess0123456789/json-api/version", headers: { authorization: basicHeader("alice", "alice-password-1") } });
     expect(viaPrefix.statusCode).toBe(403);
   });
 

@@ -1,8 +1,7 @@
 import { connect, type Socket } from "node:net";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_TIMEOUTS, type HttpTimeouts } from "../../src/http/context.js";
-import { ROOT_PASSWORD, createTestApp, type TestApp } from "../harness.js";
+import { ROOT_PASSWORD, basicHeader, createTestApp, listenOnLoopback, type TestApp } from "../harness.js";
 
 // Slowloris on a real listening server: sockets that send a request's headers or body a byte at
 // a time. The refusal is the server answering and closing, never the test giving up.
@@ -15,8 +14,7 @@ afterEach(async () => {
 
 async function listening(timeouts: Partial<HttpTimeouts> = {}): Promise<number> {
   t = await createTestApp({ http: { timeouts } });
-  await t.app.listen({ host: "127.0.0.1", port: 0 });
-  return (t.app.server.address() as AddressInfo).port;
+  return listenOnLoopback(t.app);
 }
 
 interface Exchange {
@@ -38,10 +36,6 @@ function open(port: number, head: string): Exchange {
   return { socket, closed, answered };
 }
 
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
-
 function slowPost(path: string, headers: Record<string, string>): string {
   const lines = Object.entries({ host: "127.0.0.1", "content-type": "application/x-www-form-urlencoded", "content-length": "100000", ...headers }).map(
     ([name, value]) => `${name}: ${value}\r\n`,
@@ -53,7 +47,7 @@ function slowPost(path: string, headers: Record<string, string>): string {
 describe("a body trickled in without a valid credential", () => {
   const cases: Array<[string, string, Record<string, string>]> = [
     ["WHM, no credential", "/json-api/listaccts?api.version=1", {}],
-    ["WHM, a wrong password", "/json-api/listaccts?api.version=1", { authorization: basic("root", "wrong-password-1") }],
+    ["WHM, a wrong password", "/json-api/listaccts?api.version=1", { authorization: basicHeader("root", "wrong-password-1") }],
     ["WHM, an unknown token", "/json-api/api_token_create?api.version=1", { authorization: "whm root:GVJWD78FF12NMBFKYKPS9BJ483C0XSQH" }],
     ["WHM, a session cookie without its cpsess path", "/cpsess0123456789/json-api/listaccts", { cookie: "whostmgrsession=forged" }],
     ["REST, no credential", "/api/v1/tokens", {}],
@@ -75,7 +69,7 @@ describe("a body trickled in without a valid credential", () => {
   it("a plain user's valid password on WHM: 403 before the body, as at /login", async () => {
     const port = await listening();
     await t!.whm("createacct", { username: "alice", domain: "alice.example.com", password: "alice-password-1" });
-    const exchange = open(port, slowPost("/json-api/api_token_create?api.version=1&token_name=x", { authorization: basic("alice", "alice-password-1") }));
+    const exchange = open(port, slowPost("/json-api/api_token_create?api.version=1&token_name=x", { authorization: basicHeader("alice", "alice-password-1") }));
     expect(await exchange.answered).toMatch(/^HTTP\/1\.1 403 /);
     await exchange.closed;
   });
@@ -85,7 +79,7 @@ describe("timeouts that hold whatever the credential", () => {
   it("a valid credential's slow body is cut off by the request timeout (408, closed)", async () => {
     const port = await listening({ requestMs: 400, headersMs: 300 });
     const started = Date.now();
-    const exchange = open(port, slowPost("/json-api/listaccts?api.version=1", { authorization: basic("root", ROOT_PASSWORD) }));
+    const exchange = open(port, slowPost("/json-api/listaccts?api.version=1", { authorization: basicHeader("root", ROOT_PASSWORD) }));
     const all = await exchange.closed;
     expect(all).toMatch(/^HTTP\/1\.1 408 /);
     expect(Date.now() - started).toBeGreaterThanOrEqual(350);

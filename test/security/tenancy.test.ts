@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI_ACTOR } from "../../src/core/actor.js";
-import { createTestApp, type Auth, type TestApp } from "../harness.js";
+import { accountFixtures, basic, createTestApp, type TestApp } from "../harness.js";
 import { restCaller, type RestCall, type Method } from "../rest-harness.js";
 
 // A reseller probing for other resellers' accounts: every answer about an account that is not
@@ -9,29 +9,22 @@ import { restCaller, type RestCall, type Method } from "../rest-harness.js";
 
 let t: TestApp;
 const call = restCaller(() => t);
+// Straight through the domain: only the probes below go over HTTP.
+const { createReseller, createUser } = accountFixtures(() => t, { via: "core" });
 afterEach(async () => {
   await t?.close();
 });
 
 const ALL_TENANT_ACLS = ["list-accts", "passwd", "suspend-acct", "kill-acct", "manage-api-tokens", "create-acct"];
-const RES1: Auth = { basic: ["res1", "res1-password-1"] };
+const RES1 = basic("res1");
 const CLIENT = "127.0.0.1";
-
-async function reseller(username: string, acls: readonly string[]): Promise<void> {
-  await t.keyhold.accounts.create(CLI_ACTOR, { username, password: `${username}-password-1`, domain: `${username}.example.com`, reseller: true });
-  await t.keyhold.accounts.setAcls(CLI_ACTOR, username, acls);
-}
-
-async function user(username: string, owner: string): Promise<void> {
-  await t.keyhold.accounts.create(CLI_ACTOR, { username, password: `${username}-password-1`, domain: `${username}.example.com`, owner });
-}
 
 async function twoTenants(res1Acls: readonly string[] = ALL_TENANT_ACLS): Promise<void> {
   t = await createTestApp();
-  await reseller("res1", res1Acls);
-  await reseller("res2", ALL_TENANT_ACLS);
-  await user("u1", "res1");
-  await user("u2", "res2");
+  await createReseller("res1", { acls: res1Acls });
+  await createReseller("res2", { acls: ALL_TENANT_ACLS });
+  await createUser("u1", { owner: "res1" });
+  await createUser("u2", { owner: "res2" });
 }
 
 /** The same request about `other` and about a name nobody has: same status, same body but the name. */

@@ -1,13 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, hasSecurityToken, setSecurityToken, whenSessionLost } from "./api.js";
 import { Nav } from "./components/nav.js";
-import { AccessHashesPage } from "./pages/access-hashes.js";
 import { AccountsPage } from "./pages/accounts.js";
 import { AuditPage } from "./pages/audit.js";
+import { IpAccessHashesPage } from "./pages/ip-access-hashes.js";
 import { LoginPage } from "./pages/login.js";
-import { RemoteAccessKeyPage } from "./pages/remote-access-key.js";
 import { TokensPage } from "./pages/tokens.js";
 import { TweakSettingsPage } from "./pages/tweak-settings.js";
+import { WhmAccessHashPage } from "./pages/whm-access-hash.js";
 import { DEFAULT_PAGE, href, useRoute, type PageId } from "./route.js";
 import type { Session } from "./types.js";
 
@@ -18,9 +18,9 @@ function Page({ page, session }: { page: PageId; session: Session }) {
     case "tokens":
       return <TokensPage session={session} />;
     case "remote-access-key":
-      return <RemoteAccessKeyPage session={session} />;
+      return <WhmAccessHashPage session={session} />;
     case "access-hashes":
-      return <AccessHashesPage session={session} />;
+      return <IpAccessHashesPage session={session} />;
     case "tweak-settings":
       return <TweakSettingsPage session={session} />;
     case "accounts":

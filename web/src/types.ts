@@ -4,10 +4,10 @@ import type * as Schemas from "../../src/http/rest/schemas.js";
 // The server's own request and response schemas, so the UI cannot drift from the API.
 export type Token = Static<typeof Schemas.Token>;
 export type CreatedToken = Static<typeof Schemas.CreatedToken>;
-export type AccessHash = Static<typeof Schemas.AccessHash>;
-export type CreatedAccessHash = Static<typeof Schemas.CreatedAccessHash>;
+export type IpAccessHash = Static<typeof Schemas.IpAccessHash>;
+export type CreatedIpAccessHash = Static<typeof Schemas.CreatedIpAccessHash>;
 export type Account = Static<typeof Schemas.Account>;
-export type RemoteAccessKey = Static<typeof Schemas.RemoteAccessKey>;
+export type WhmAccessHash = Static<typeof Schemas.WhmAccessHash>;
 export type Setting = Static<typeof Schemas.Setting>;
 export type AuditEntry = Static<typeof Schemas.AuditEntry>;
 export type Session = Static<typeof Schemas.SessionInfo>;

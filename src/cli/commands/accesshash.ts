@@ -1,9 +1,10 @@
 import { Command } from "commander";
 import { closeSync, fsyncSync, openSync, renameSync, writeSync, chmodSync } from "node:fs";
 import { CLI_ACTOR } from "../../core/actor.js";
-import type { AccessHashView } from "../../core/access-hashes.js";
-import { formatAccessHashFile } from "../../core/access-hash.js";
-import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import type { WhmAccessHashView } from "../../core/whm-access-hashes.js";
+import { formatAccessHashFile } from "../../core/credentials/whm-access-hash.js";
+import type { StoreFlags } from "../../config.js";
+import { withKeyhold, withStoreOptions } from "../context.js";
 import { isoTime, printJson } from "../output.js";
 
 interface AccessHashFlags extends StoreFlags {
@@ -25,7 +26,7 @@ function writeAccessHashFile(path: string, accesshash: string): void {
   renameSync(temporary, path);
 }
 
-function report(view: AccessHashView, flags: AccessHashFlags): void {
+function report(view: WhmAccessHashView, flags: AccessHashFlags): void {
   if (flags.writeFile !== undefined) writeAccessHashFile(flags.writeFile, view.accesshash);
   if (flags.json === true) {
     printJson({

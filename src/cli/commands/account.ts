@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import type { Account } from "../../core/account.js";
 import { CLI_ACTOR } from "../../core/actor.js";
-import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import type { StoreFlags } from "../../config.js";
+import { withKeyhold, withStoreOptions } from "../context.js";
 import { isoTime, printJson, printRows, readStdin } from "../output.js";
 
 interface AddFlags extends StoreFlags {

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
-import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import type { StoreFlags } from "../../config.js";
+import { withKeyhold, withStoreOptions } from "../context.js";
 import { isoTime, printRows } from "../output.js";
 
 interface AuditFlags extends StoreFlags {

@@ -1,8 +1,8 @@
 import { Command } from "commander";
 import { CLI_ACTOR } from "../../core/actor.js";
 import { KeyholdError } from "../../core/errors.js";
-import { DEFAULT_HTTP_PORT } from "../../config.js";
-import { openKeyhold, resolveStoreLocation, withStoreOptions, type StoreFlags } from "../context.js";
+import { DEFAULT_HTTP_PORT, resolveRedisUrl, resolveStoreLocation, type StoreFlags } from "../../config.js";
+import { openKeyhold, withStoreOptions } from "../context.js";
 import { isoTime, printJson, printRows } from "../output.js";
 
 interface BruteForceFlags extends StoreFlags {
@@ -68,7 +68,7 @@ function withOptions(command: Command): Command {
 }
 
 async function withBlocks(flags: BruteForceFlags, work: (blocks: Blocks) => Promise<void>): Promise<void> {
-  const redisUrl = flags.redis ?? process.env.KEYHOLD_REDIS_URL;
+  const redisUrl = resolveRedisUrl(flags, process.env);
   const blocks = redisUrl !== undefined && redisUrl !== "" ? await inRedis(flags, redisUrl) : overRest(flags);
   try {
     await work(blocks);

@@ -4,7 +4,8 @@ import { CLI_ACTOR } from "../../core/actor.js";
 import { ROOT_USERNAME } from "../../core/account.js";
 import { KeyholdError } from "../../core/errors.js";
 import type { Keyhold } from "../../core/keyhold.js";
-import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import type { StoreFlags } from "../../config.js";
+import { withKeyhold, withStoreOptions } from "../context.js";
 
 interface ConvertFlags extends StoreFlags {
   verbose?: boolean;

@@ -3,7 +3,8 @@ import { Presets, SingleBar } from "cli-progress";
 import { CLI_ACTOR } from "../../core/actor.js";
 import { readCpanelSnapshot } from "../../core/cpanel-files.js";
 import { importCpanelSnapshot } from "../../core/cpanel-import.js";
-import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import type { StoreFlags } from "../../config.js";
+import { withKeyhold, withStoreOptions } from "../context.js";
 import { printJson } from "../output.js";
 
 export function importCpanelCommand(): Command {

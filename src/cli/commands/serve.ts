@@ -1,23 +1,21 @@
 import { Command } from "commander";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { resolveServerConfig, type ServeFlags } from "../../config.js";
 import { AccessRules } from "../../core/access-rules.js";
-import { openKeyhold } from "../context.js";
+import { openKeyhold, withStoreOptions } from "../context.js";
 
 const SESSION_PRUNE_INTERVAL_MS = 60 * 60_000;
 
 export function serveCommand(): Command {
-  return new Command("serve")
+  const command = new Command("serve")
     .description("run the Keyhold server (WHM API on 2086, or 2087 with TLS)")
     .option("--host <host>", "address to listen on (env KEYHOLD_HOST)", undefined)
     .option("--port <port>", "port to listen on; default 2086, or 2087 with TLS (env KEYHOLD_PORT)")
     .option("--tls-cert <file>", "TLS certificate (PEM) (env KEYHOLD_TLS_CERT)")
-    .option("--tls-key <file>", "TLS private key (PEM) (env KEYHOLD_TLS_KEY)")
-    .option("--data-dir <dir>", "data directory (env KEYHOLD_DATA_DIR)")
-    .option("--database <url>", "database URL; default: SQLite in the data directory (env KEYHOLD_DATABASE_URL)")
-    .option("--key-file <path>", "encryption key file; default: keyhold.key in the data directory (env KEYHOLD_KEY_FILE)")
+    .option("--tls-key <file>", "TLS private key (PEM) (env KEYHOLD_TLS_KEY)");
+  // The store's flags, as every other command takes them.
+  return withStoreOptions(command)
     .option("--redis <url>", "Redis URL for brute-force counters shared by several instances (env KEYHOLD_REDIS_URL)")
     .option("--trust-proxy <list>", "comma-separated addresses/CIDRs of reverse proxies to believe X-Forwarded-* from (env KEYHOLD_TRUST_PROXY)")
     .option("--insecure-http", "allow new secrets to be sent over plain HTTP to non-loopback clients (env KEYHOLD_INSECURE_HTTP=1)")
@@ -29,15 +27,14 @@ export function serveCommand(): Command {
       const config = resolveServerConfig(flags, process.env);
       const rules = config.authRulesFile === undefined ? AccessRules.none() : AccessRules.fromFile(config.authRulesFile);
       const keyhold = await openKeyhold(
-        { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile ?? join(config.dataDir, "keyhold.key") },
+        { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile },
         // The one command that creates a store (and its key file) on first start.
         { redisUrl: config.redisUrl, create: true },
       );
 
-      const envPassword = process.env.KEYHOLD_ROOT_PASSWORD;
-      const rootPassword = envPassword !== undefined && envPassword !== "" ? envPassword : randomBytes(18).toString("base64url");
+      const rootPassword = config.rootPassword ?? randomBytes(18).toString("base64url");
       if (await keyhold.accounts.ensureRoot(rootPassword)) {
-        if (envPassword === undefined || envPassword === "") {
+        if (config.rootPassword === undefined) {
           process.stdout.write(`Set up the root account. Its password, shown only this once: ${rootPassword}\n`);
         } else {
           process.stdout.write("Set up the root account with the password from KEYHOLD_ROOT_PASSWORD.\n");
@@ -47,7 +44,9 @@ export function serveCommand(): Command {
       // Loaded here, not at the top: every other command would otherwise pay for loading the server.
       const { buildServer } = await import("../../http/server.js");
       const https = config.tls === null ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-      const app = buildServer(keyhold, config, {
+      // The HTTP options alone: the root password stays out of what the server keeps.
+      const http = { trustProxy: config.trustProxy, insecureHttp: config.insecureHttp, bodyLimit: config.bodyLimit, logLevel: config.logLevel };
+      const app = buildServer(keyhold, http, {
         rules,
         ...(https === undefined ? {} : { https }),
         ...(config.upstream === undefined ? {} : { gateway: { upstream: config.upstream, mount: config.mount } }),

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { CLI_ACTOR } from "../../core/actor.js";
 import { SETTINGS, displayValue, parseSettingValue, requireSettingKey } from "../../core/settings.js";
-import { withKeyhold, withStoreOptions, type StoreFlags } from "../context.js";
+import type { StoreFlags } from "../../config.js";
+import { withKeyhold, withStoreOptions } from "../context.js";
 import { printJson, printRows } from "../output.js";
 
 export function settingsCommand(): Command {

@@ -1,4 +1,4 @@
-import type { AccessHashRecord, AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord } from "./records.js";
+import type { AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord, WhmAccessHashRecord } from "./records.js";
 
 /**
  * The read side of verification: everything the directory loads, and through it every request's
@@ -8,7 +8,7 @@ export interface DirectorySource {
   getAccountByUsername(username: string): Promise<AccountRecord | null>;
   getAccountById(id: string): Promise<AccountRecord | null>;
   listApiTokens(accountId: string): Promise<ApiTokenRecord[]>;
-  getAccessHash(accountId: string): Promise<AccessHashRecord | null>;
+  getAccessHash(accountId: string): Promise<WhmAccessHashRecord | null>;
   findIpAccessHashByDigest(digest: string): Promise<IpAccessHashRecord | null>;
   findSessionByDigest(digest: string): Promise<SessionRecord | null>;
 }

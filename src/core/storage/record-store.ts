@@ -1,6 +1,5 @@
 import type { DirectorySource } from "./directory-source.js";
 import type {
-  AccessHashRecord,
   AccountFilter,
   AccountPatch,
   AccountRecord,
@@ -12,6 +11,7 @@ import type {
   NewAccount,
   SessionRecord,
   UsageUpdate,
+  WhmAccessHashRecord,
 } from "./records.js";
 
 // The write side, one interface per kind of record, so that each service names the few it
@@ -25,8 +25,8 @@ export interface AccountRecords extends Pick<DirectorySource, "getAccountByUsern
   deleteAccount(id: string, newOwner: string): Promise<void>;
 }
 
-export interface AccessHashRecords extends Pick<DirectorySource, "getAccessHash"> {
-  putAccessHash(record: AccessHashRecord): Promise<void>;
+export interface WhmAccessHashRecords extends Pick<DirectorySource, "getAccessHash"> {
+  putAccessHash(record: WhmAccessHashRecord): Promise<void>;
 }
 
 export interface ApiTokenRecords extends Pick<DirectorySource, "listApiTokens"> {
@@ -86,7 +86,7 @@ export interface Transactional<Handle> {
 
 /** The whole write side, as the services together use it. */
 export type RecordStore = AccountRecords &
-  AccessHashRecords &
+  WhmAccessHashRecords &
   ApiTokenRecords &
   IpAccessHashRecords &
   SessionRecords &

@@ -1,4 +1,5 @@
 import type { Account, Role } from "../account.js";
+import type { UsageTrackedKind } from "../credentials/kind.js";
 
 // The records the storage contracts trade in, in domain terms. Times are epoch milliseconds.
 
@@ -31,7 +32,8 @@ export interface AccountFilter {
   readonly role?: Role;
 }
 
-export interface AccessHashRecord {
+/** WHM's Remote Access Key: one per root or reseller account, kept by the account's id. */
+export interface WhmAccessHashRecord {
   readonly accountId: string;
   /** Keyed digest of the hash with whitespace removed (SecretBox.digest). */
   readonly digest: string;
@@ -124,10 +126,8 @@ export interface AuditFilter {
   readonly limit: number;
 }
 
-export type CredentialKind = "accesshash" | "api-token" | "ip-access-hash";
-
 export interface UsageUpdate {
-  readonly kind: CredentialKind;
+  readonly kind: UsageTrackedKind;
   readonly id: string;
   readonly at: number;
   readonly ip: string;

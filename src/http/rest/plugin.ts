@@ -1,17 +1,19 @@
 import swagger from "@fastify/swagger";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { isSecurityToken } from "../../core/credentials/session.js";
 import { KeyholdError } from "../../core/errors.js";
 import type { Keyhold } from "../../core/keyhold.js";
 import { KEYHOLD_VERSION } from "../../version.js";
 import { authenticate } from "../authenticate.js";
 import type { HttpOptions } from "../context.js";
+import { refuseSecretsOnInsecureChannels } from "../secret-transport.js";
 import type { RestApp, RestContext } from "./app.js";
 import { renderApiReference } from "./docs.js";
-import { registerAccessHashRoutes } from "./routes/access-hashes.js";
 import { registerAclRoutes } from "./routes/acls.js";
 import { registerBruteForceRoutes } from "./routes/brute-force.js";
 import { registerAccountRoutes } from "./routes/accounts.js";
 import { registerConvertRoutes } from "./routes/convert.js";
+import { registerIpAccessHashRoutes } from "./routes/ip-access-hashes.js";
 import { registerSessionRoutes } from "./routes/session.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -32,7 +34,7 @@ const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"] as const;
 /** The security token that must accompany a session cookie on REST calls (CSRF protection). */
 function sessionToken(request: FastifyRequest): string | null {
   const header = request.headers["x-csrf-token"];
-  return typeof header === "string" && /^cpsess\d{10}$/.test(header) ? header : null;
+  return typeof header === "string" && isSecurityToken(header) ? header : null;
 }
 
 /**
@@ -87,11 +89,12 @@ export async function registerRestApi(app: FastifyInstance, keyhold: Keyhold, op
           ...(request.routeOptions.config.tokensPassAddressBlock === true ? { tokensPassAddressBlock: true } : {}),
         });
       });
+      refuseSecretsOnInsecureChannels(scope, options);
 
       api.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
       registerSessionRoutes(api, context);
       registerSystemRoutes(api, context);
-      registerAccessHashRoutes(api, context);
+      registerIpAccessHashRoutes(api, context);
       registerAccountRoutes(api, context);
       registerTokenRoutes(api, context);
       registerAclRoutes(api);

@@ -15,7 +15,7 @@ export const Failure = Type.Object(
 
 const EpochSeconds = Type.Union([Type.Integer(), Type.Null()], { description: "Unix time in seconds, or null" });
 
-export const AccessHash = Type.Object({
+export const IpAccessHash = Type.Object({
   id: Type.String(),
   user: Type.String({ description: "The account the hash authenticates as" }),
   name: Type.String(),
@@ -28,19 +28,19 @@ export const AccessHash = Type.Object({
   last_used_ip: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const CreatedAccessHash = Type.Object({
-  ...AccessHash.properties,
+export const CreatedIpAccessHash = Type.Object({
+  ...IpAccessHash.properties,
   access_hash: Type.String({ description: "The secret: 80 hexadecimal characters, shown only in this response" }),
 });
 
-export const AccessHashCreate = Type.Object({
+export const IpAccessHashCreate = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   ip: Type.String({ minLength: 1, maxLength: 64, description: "One IPv4 or IPv6 address, or a CIDR range" }),
   expires_at: Type.Optional(Type.Integer({ minimum: 0, description: "Unix time in seconds; 0 or absent: never" })),
   user: Type.Optional(Type.String({ description: "The account it authenticates as (default: the caller)" })),
 });
 
-export const AccessHashUpdate = Type.Object({
+export const IpAccessHashUpdate = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   ip: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   expires_at: Type.Optional(Type.Integer({ minimum: 0, description: "Unix time in seconds; 0: never" })),
@@ -72,7 +72,7 @@ export const AccountUpdate = Type.Object({
   reseller: Type.Optional(Type.Boolean({ description: "true makes the account a reseller, false a plain user" })),
 });
 
-export const RemoteAccessKey = Type.Object({
+export const WhmAccessHash = Type.Object({
   user: Type.String(),
   accesshash: Type.String({ description: "960 hexadecimal characters" }),
   signature: Type.String({ description: "The Access Key Signature" }),

@@ -1,6 +1,6 @@
 import type { Actor } from "../../core/actor.js";
 import type { Keyhold } from "../../core/keyhold.js";
-import type { Identity } from "../../core/verify.js";
+import type { Identity } from "../../core/credentials/outcome.js";
 import type { WhmParams } from "./params.js";
 
 export interface WhmCall {

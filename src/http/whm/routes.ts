@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { printable } from "../../core/account.js";
+import { isSecurityToken } from "../../core/credentials/session.js";
 import { KeyholdError } from "../../core/errors.js";
 import type { Keyhold } from "../../core/keyhold.js";
 import { authenticate } from "../authenticate.js";
-import { actorOf, isSecureChannel, type HttpOptions } from "../context.js";
+import { actorOf, type HttpOptions } from "../context.js";
+import { requireSecureChannel } from "../secret-transport.js";
 import { unknownApp, whmFailure, whmSuccess, type WhmEnvelope } from "./envelope.js";
 import { WHM_FUNCTIONS } from "./functions/index.js";
 import { WhmParams } from "./params.js";
@@ -27,7 +29,7 @@ export function registerWhmRoutes(app: FastifyInstance, keyhold: Keyhold, option
    */
   async function authenticateWhm(request: FastifyRequest<WhmRoute>): Promise<void> {
     const securityToken = request.params.security ?? null;
-    if (securityToken !== null && !/^cpsess\d{10}$/.test(securityToken)) {
+    if (securityToken !== null && !isSecurityToken(securityToken)) {
       throw new KeyholdError("NOT_FOUND", `No such path: ${printable(request.url.split("?")[0] ?? "")}`);
     }
     const identity = await authenticate(keyhold, request, { securityToken, refuseCrossSite: true });
@@ -40,12 +42,7 @@ export function registerWhmRoutes(app: FastifyInstance, keyhold: Keyhold, option
     const fn = WHM_FUNCTIONS.get(command);
     if (fn === undefined) return whmFailure(printable(command), unknownApp(printable(command)));
     try {
-      if (fn.returnsSecret === true && !isSecureChannel(request, options)) {
-        throw new KeyholdError(
-          "INSECURE_TRANSPORT",
-          `The “${command}” function returns a secret, so it must be called over HTTPS (port 2087) or from this machine.`,
-        );
-      }
+      if (fn.returnsSecret === true) requireSecureChannel(request, options, command);
       const params = WhmParams.from(request.query, request.body);
       const result = await fn.run({ params, identity, actor: actorOf(request), keyhold });
       return whmSuccess(command, result.data, result.reason, result.topLevel);

@@ -1,15 +1,15 @@
 import { Type } from "typebox";
 import { KeyholdError } from "../../../core/errors.js";
-import { actorOf, isSecureChannel } from "../../context.js";
+import { actorOf } from "../../context.js";
 import type { RestApp, RestContext } from "../app.js";
-import { presentAccount, presentRemoteAccessKey, success } from "../present.js";
-import { Account, AccountCreate, AccountUpdate, RemoteAccessKey, Success } from "../schemas.js";
+import { presentAccount, presentWhmAccessHash, success } from "../present.js";
+import { Account, AccountCreate, AccountUpdate, Success, WhmAccessHash } from "../schemas.js";
 import { errorResponses } from "./common.js";
 
 const UserParams = Type.Object({ username: Type.String() });
 const tags = ["Accounts"];
 
-export function registerAccountRoutes(app: RestApp, { keyhold, options }: RestContext): void {
+export function registerAccountRoutes(app: RestApp, { keyhold }: RestContext): void {
   app.get("/accounts", {
     schema: { tags, summary: "List accounts (root: all; a reseller: its own)", response: { 200: Success(Type.Array(Account)), ...errorResponses } },
     handler: async (request) => success((await keyhold.accounts.list(actorOf(request))).map(presentAccount)),
@@ -62,27 +62,23 @@ export function registerAccountRoutes(app: RestApp, { keyhold, options }: RestCo
     },
   });
 
-  const secretOnly = (request: Parameters<typeof isSecureChannel>[0]): void => {
-    if (!isSecureChannel(request, options)) throw new KeyholdError("INSECURE_TRANSPORT", "This returns a secret, so it must be called over HTTPS or from this machine.");
-  };
-
   app.get("/accounts/:username/accesshash", {
-    schema: { tags: ["Remote Access Key"], summary: "Read a WHM access hash with its Access Key Signature", params: UserParams, response: { 200: Success(RemoteAccessKey), ...errorResponses } },
+    config: { returnsSecret: true },
+    schema: { tags: ["Remote Access Key"], summary: "Read a WHM access hash with its Access Key Signature", params: UserParams, response: { 200: Success(WhmAccessHash), ...errorResponses } },
     handler: async (request) => {
-      secretOnly(request);
       keyhold.accessHashes.requireEnabled();
-      return success(presentRemoteAccessKey(await keyhold.accessHashes.read(actorOf(request), request.params.username)));
+      return success(presentWhmAccessHash(await keyhold.accessHashes.read(actorOf(request), request.params.username)));
     },
   });
 
   app.post("/accounts/:username/accesshash", {
-    schema: { tags: ["Remote Access Key"], summary: "Generate a new WHM access hash; the old one stops working at once", params: UserParams, response: { 201: Success(RemoteAccessKey), ...errorResponses } },
+    config: { returnsSecret: true },
+    schema: { tags: ["Remote Access Key"], summary: "Generate a new WHM access hash; the old one stops working at once", params: UserParams, response: { 201: Success(WhmAccessHash), ...errorResponses } },
     handler: async (request, reply) => {
-      secretOnly(request);
       keyhold.accessHashes.requireEnabled();
       const view = await keyhold.accessHashes.generate(actorOf(request), request.params.username);
       reply.code(201);
-      return success(presentRemoteAccessKey(view));
+      return success(presentWhmAccessHash(view));
     },
   });
 }

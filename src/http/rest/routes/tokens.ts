@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import { actorOf, isSecureChannel } from "../../context.js";
-import { KeyholdError } from "../../../core/errors.js";
+import { actorOf } from "../../context.js";
 import type { RestApp, RestContext } from "../app.js";
 import { presentToken, success } from "../present.js";
 import { CreatedToken, Success, Token, TokenCreate, TokenUpdate, UserQuery } from "../schemas.js";
@@ -10,7 +9,7 @@ const NameParams = Type.Object({ name: Type.String() });
 const tags = ["API tokens"];
 
 /** WHM API tokens; `?user=` reaches another account's tokens for root and its resellers. */
-export function registerTokenRoutes(app: RestApp, { keyhold, options }: RestContext): void {
+export function registerTokenRoutes(app: RestApp, { keyhold }: RestContext): void {
   app.get("/tokens", {
     schema: { tags, summary: "List API tokens", querystring: UserQuery, response: { 200: Success(Type.Array(Token)), ...errorResponses } },
     handler: async (request) => {
@@ -20,9 +19,9 @@ export function registerTokenRoutes(app: RestApp, { keyhold, options }: RestCont
   });
 
   app.post("/tokens", {
+    config: { returnsSecret: true },
     schema: { tags, summary: "Create an API token; the plaintext is in this response only", body: TokenCreate, response: { 201: Success(CreatedToken), ...errorResponses } },
     handler: async (request, reply) => {
-      if (!isSecureChannel(request, options)) throw new KeyholdError("INSECURE_TRANSPORT", "This returns a secret, so it must be called over HTTPS or from this machine.");
       const actor = actorOf(request);
       const created = await keyhold.tokens.create(actor, request.body.user ?? actor.username, {
         name: request.body.name,

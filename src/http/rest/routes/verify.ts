@@ -1,12 +1,13 @@
 import { Type } from "typebox";
 import { VERIFY_ACL } from "../../../core/acl.js";
 import { requireAcl } from "../../../core/actor.js";
-import { KeyholdError, invalidArgument } from "../../../core/errors.js";
+import type { PresentedCredential } from "../../../core/credentials/kind.js";
+import type { VerifyOutcome } from "../../../core/credentials/outcome.js";
+import { invalidArgument } from "../../../core/errors.js";
 import { parseAddress } from "../../../core/ip.js";
-import type { PresentedCredential, VerifyOutcome } from "../../../core/verify.js";
 import { refusal } from "../../authenticate.js";
 import { actorOf } from "../../context.js";
-import { parseAuthorization, rejectControlCharacters } from "../../credentials.js";
+import { authorizationError, parseAuthorization, rejectControlCharacters } from "../../credentials.js";
 import type { RestApp, RestContext } from "../app.js";
 import { success } from "../present.js";
 import { Success } from "../schemas.js";
@@ -42,12 +43,11 @@ const VerifyResult = Type.Object({
 function presented(body: { authorization?: string | undefined; access_hash?: string | undefined }): PresentedCredential | null {
   if (body.authorization !== undefined && body.authorization !== "") {
     rejectControlCharacters(body.authorization, "authorization");
-    try {
-      return parseAuthorization(body.authorization);
-    } catch (error) {
-      if (error instanceof KeyholdError && error.code === "UNAUTHENTICATED") return null;
-      throw error;
-    }
+    const parsed = parseAuthorization(body.authorization);
+    if (!("fault" in parsed)) return parsed;
+    // Control characters are bad input from the caller; any other fault is a credential that matches nothing.
+    if (parsed.fault === "control-characters") throw authorizationError(parsed);
+    return null;
   }
   if (body.access_hash !== undefined && body.access_hash !== "") {
     rejectControlCharacters(body.access_hash, "access_hash");

@@ -1,4 +1,5 @@
 import type { Account } from "../../../core/account.js";
+import { epochSeconds } from "../../../core/clock.js";
 import type { WhmFunction } from "../function.js";
 
 function accountSummary(account: Account): Record<string, unknown> {
@@ -8,7 +9,7 @@ function accountSummary(account: Account): Record<string, unknown> {
     owner: account.owner,
     suspended: account.suspended ? 1 : 0,
     reseller: account.role === "reseller" ? 1 : 0,
-    unix_startdate: Math.floor(account.createdAt / 1000),
+    unix_startdate: epochSeconds(account.createdAt),
     startdate: new Date(account.createdAt).toISOString(),
   };
 }

@@ -1,18 +1,15 @@
+import { epochSeconds } from "../../../core/clock.js";
 import type { TokenView } from "../../../core/tokens.js";
 import type { WhmFunction } from "../function.js";
 
 // WHM's token functions always act on the caller's own tokens (reference §3.4).
 
-function seconds(ms: number | null): number | null {
-  return ms === null ? null : Math.floor(ms / 1000);
-}
-
 /** The stored record as WHM returns it: `acls` and `whitelist_ips` only when set. */
 function tokenRecord(view: TokenView): Record<string, unknown> {
   return {
     name: view.name,
-    create_time: seconds(view.createdAt),
-    expires_at: seconds(view.expiresAt),
+    create_time: epochSeconds(view.createdAt),
+    expires_at: epochSeconds(view.expiresAt),
     ...(view.acls === null ? {} : { acls: [...view.acls] }),
     ...(view.whitelistIps === null ? {} : { whitelist_ips: [...view.whitelistIps] }),
   };
@@ -49,12 +46,12 @@ export const apiTokenList: WhmFunction = {
       }
       tokens[view.name] = {
         name: view.name,
-        create_time: seconds(view.createdAt),
-        expires_at: seconds(view.expiresAt),
+        create_time: epochSeconds(view.createdAt),
+        expires_at: epochSeconds(view.expiresAt),
         whitelist_ips: view.whitelistIps === null ? null : [...view.whitelistIps],
         acls,
         has_full_access: view.acls === null ? 1 : 0,
-        last_used_at: seconds(view.lastUsedAt),
+        last_used_at: epochSeconds(view.lastUsedAt),
         last_used_ip: view.lastUsedIp,
       };
     }
@@ -66,7 +63,7 @@ export const apiTokenGetDetails: WhmFunction = {
   name: "api_token_get_details",
   async run({ params, actor, keyhold }) {
     const view = await keyhold.tokens.details(actor, actor.username, params.require("token"));
-    return { data: view === null ? null : { ...tokenRecord(view), last_used_at: seconds(view.lastUsedAt), last_used_ip: view.lastUsedIp } };
+    return { data: view === null ? null : { ...tokenRecord(view), last_used_at: epochSeconds(view.lastUsedAt), last_used_ip: view.lastUsedIp } };
   },
 };
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { generateApiToken, isTokenDigest, mayBeIssuedToken, TOKEN_LENGTH, tokenDigest } from "./api-token.js";
+import { apiTokenDigest, generateApiToken, isApiTokenDigest, mayBeIssuedToken, TOKEN_LENGTH } from "./api-token.js";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 // A token issued by the current checksum scheme; if the scheme changed, tokens already handed
@@ -42,13 +42,13 @@ describe("API tokens", () => {
   });
 
   it("are stored as cPanel stores them: SHA-512, lowercase hex", () => {
-    expect(tokenDigest("abc")).toBe(
+    expect(apiTokenDigest("abc")).toBe(
       "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
     );
     const token = generateApiToken();
-    expect(tokenDigest(token)).toBe(createHash("sha512").update(token).digest("hex"));
-    expect(isTokenDigest(tokenDigest(token))).toBe(true);
-    expect(isTokenDigest(tokenDigest(token).toUpperCase())).toBe(false);
-    expect(isTokenDigest("ab".repeat(63))).toBe(false);
+    expect(apiTokenDigest(token)).toBe(createHash("sha512").update(token).digest("hex"));
+    expect(isApiTokenDigest(apiTokenDigest(token))).toBe(true);
+    expect(isApiTokenDigest(apiTokenDigest(token).toUpperCase())).toBe(false);
+    expect(isApiTokenDigest("ab".repeat(63))).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 import { when } from "../format.js";
-import type { AccessHash } from "../types.js";
+import type { IpAccessHash } from "../types.js";
 import { ExpiresCell, LastUsedCell } from "./credential-cells.js";
 import { ListHead } from "./list-head.js";
 
-export function AccessHashTable({ hashes, onDelete }: { hashes: readonly AccessHash[]; onDelete: (hash: AccessHash) => void }) {
+export function IpAccessHashTable({ hashes, onDelete }: { hashes: readonly IpAccessHash[]; onDelete: (hash: IpAccessHash) => void }) {
   if (hashes.length === 0) return <p class="empty">No API access hashes yet.</p>;
   return (
     <table class="list">

@@ -1,18 +1,26 @@
-import { accessKeySignature, formatAccessHashFile, generateAccessHash, normalizeAccessHash } from "./access-hash.js";
-import { isValidUsername, printable } from "./account.js";
+import { printable } from "./account.js";
 import { holdsAllPrivilegesOf, requireAcl, type Actor } from "./actor.js";
 import { auditRecord } from "./audit.js";
 import type { ChangeFeed } from "./changes.js";
 import type { Clock } from "./clock.js";
+import {
+  accessKeySignature,
+  formatAccessHashFile,
+  generateWhmAccessHash,
+  isImportableWhmAccessHash,
+  normalizeWhmAccessHash,
+  whmAccessHashDigest,
+  whmAccessHashesEnabled,
+} from "./credentials/whm-access-hash.js";
 import { KeyholdError, forbidden, invalidArgument } from "./errors.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Settings } from "./settings.js";
 import type { UsageRecorder } from "./usage.js";
-import type { AccessHashRecords, AuditAppender, Transactional } from "./storage/record-store.js";
+import type { AuditAppender, Transactional, WhmAccessHashRecords } from "./storage/record-store.js";
 import type { AccountRecord } from "./storage/records.js";
-import type { AccountsByName } from "./tenancy.js";
+import { findAccount, mayActOnWhmAccessHashOf, type AccountsByName } from "./tenancy.js";
 
-export interface AccessHashView {
+export interface WhmAccessHashView {
   readonly user: string;
   /** The hash with no whitespace, as WHM's `accesshash` function returns it. */
   readonly accesshash: string;
@@ -29,9 +37,9 @@ type Operation = "load" | "generate";
  * and error strings (reference §1.4). Unlike WHM it is encrypted at rest and found by a keyed
  * digest, so the database alone does not reveal it.
  */
-export class AccessHashService {
+export class WhmAccessHashService {
   constructor(
-    private readonly store: AccessHashRecords & AccountsByName & Transactional<AccessHashRecords & AuditAppender>,
+    private readonly store: WhmAccessHashRecords & AccountsByName & Transactional<WhmAccessHashRecords & AuditAppender>,
     private readonly secretBox: SecretBox,
     private readonly changes: ChangeFeed,
     private readonly usage: UsageRecorder,
@@ -41,14 +49,14 @@ export class AccessHashService {
 
   /** WHM refuses the API for access hashes while the Tweak Setting is off. */
   requireEnabled(): void {
-    if (this.settings().allow_deprecated_accesshash !== 1) {
+    if (!whmAccessHashesEnabled(this.settings())) {
       throw forbidden(
         "Access hash authentication is disabled. Enable the Tweak Setting “allow_deprecated_accesshash” to use access hashes, or use API tokens instead.",
       );
     }
   }
 
-  async read(actor: Actor, username: string | undefined): Promise<AccessHashView> {
+  async read(actor: Actor, username: string | undefined): Promise<WhmAccessHashView> {
     const target = await this.target(actor, username, "load");
     const record = await this.store.getAccessHash(target.id);
     if (record === null) throw new KeyholdError("NOT_FOUND", `No accesshash exists for ${target.username}`);
@@ -65,9 +73,9 @@ export class AccessHashService {
   }
 
   /** Replaces the account's hash; the old one stops working on the next request. */
-  async generate(actor: Actor, username: string | undefined): Promise<AccessHashView> {
+  async generate(actor: Actor, username: string | undefined): Promise<WhmAccessHashView> {
     const target = await this.target(actor, username, "generate");
-    return this.install(actor, target, generateAccessHash(), "accesshash.generate");
+    return this.install(actor, target, generateWhmAccessHash(), "accesshash.generate");
   }
 
   /**
@@ -75,25 +83,25 @@ export class AccessHashService {
    * replaced: "same" when it is this hash, "different" when Keyhold holds another one.
    */
   async importHash(actor: Actor, target: AccountRecord, accesshash: string, options: { dryRun?: boolean } = {}): Promise<"imported" | "same" | "different"> {
-    const normalized = normalizeAccessHash(accesshash);
-    if (!/^[0-9a-f]{32,4096}$/.test(normalized)) throw invalidArgument("An access hash is lowercase hexadecimal text of at least 32 characters.");
+    const normalized = normalizeWhmAccessHash(accesshash);
+    if (!isImportableWhmAccessHash(normalized)) throw invalidArgument("An access hash is lowercase hexadecimal text of at least 32 characters.");
     if (target.role === "user") throw invalidArgument(`User ${target.username} is not a reseller.`);
     const existing = await this.store.getAccessHash(target.id);
-    if (existing !== null) return existing.digest === this.secretBox.digest(normalized) ? "same" : "different";
+    if (existing !== null) return existing.digest === whmAccessHashDigest(this.secretBox, normalized) ? "same" : "different";
     if (options.dryRun !== true) await this.install(actor, target, normalized, "accesshash.import");
     return "imported";
   }
 
-  exportFile(view: AccessHashView): string {
+  exportFile(view: WhmAccessHashView): string {
     return formatAccessHashFile(view.accesshash);
   }
 
-  private async install(actor: Actor, target: AccountRecord, accesshash: string, action: string): Promise<AccessHashView> {
+  private async install(actor: Actor, target: AccountRecord, accesshash: string, action: string): Promise<WhmAccessHashView> {
     const now = this.clock.now();
     await this.store.transaction(async (tx) => {
       await tx.putAccessHash({
         accountId: target.id,
-        digest: this.secretBox.digest(accesshash),
+        digest: whmAccessHashDigest(this.secretBox, accesshash),
         sealed: this.secretBox.seal(accesshash, target.id),
         createdAt: now,
         lastUsedAt: null,
@@ -109,10 +117,10 @@ export class AccessHashService {
   private async target(actor: Actor, username: string | undefined, operation: Operation): Promise<AccountRecord> {
     requireAcl(actor, "manage-api-tokens");
     const name = username === undefined || username === "" ? actor.username : username;
-    if (name !== actor.username && !actor.acls.rootLevel) {
+    if (!mayActOnWhmAccessHashOf(actor, name)) {
       throw new KeyholdError("FORBIDDEN", `You do not have access to ${operation} another user's accesshash`);
     }
-    const account = isValidUsername(name) ? await this.store.getAccountByUsername(name) : null;
+    const account = await findAccount(this.store, name);
     if (account === null || account.role === "user") throw invalidArgument(`User ${printable(name)} is not a reseller.`);
     // WHM lets any holder of manage-api-tokens do this; the hash has every privilege of its
     // account, so Keyhold asks the caller to hold them all (a limited token does not).

@@ -1,12 +1,12 @@
 import { useId, useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
 import { secondsFromLocal } from "../format.js";
-import type { CreatedAccessHash } from "../types.js";
+import type { CreatedIpAccessHash } from "../types.js";
 import { ErrorMessage } from "./error-message.js";
 import { ExpiryField } from "./expiry-field.js";
 
 /** A new IP-bound access hash: name, the one address or range it works from, expiry, account. */
-export function AccessHashForm({ canChooseAccount, onCreated }: { canChooseAccount: boolean; onCreated: (created: CreatedAccessHash) => void }) {
+export function IpAccessHashForm({ canChooseAccount, onCreated }: { canChooseAccount: boolean; onCreated: (created: CreatedIpAccessHash) => void }) {
   const [name, setName] = useState("");
   const [ip, setIp] = useState("");
   const [expires, setExpires] = useState("");
@@ -21,7 +21,7 @@ export function AccessHashForm({ canChooseAccount, onCreated }: { canChooseAccou
     setError(null);
     try {
       const expiresAt = secondsFromLocal(expires);
-      const created = await api<CreatedAccessHash>("POST", "/access_hashes", {
+      const created = await api<CreatedIpAccessHash>("POST", "/access_hashes", {
         name,
         ip: ip.trim(),
         ...(expiresAt === null ? {} : { expires_at: expiresAt }),

@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { ACCESS_HASH_LENGTH, accessKeySignature, formatAccessHashFile, generateAccessHash, normalizeAccessHash } from "./access-hash.js";
+import { WHM_ACCESS_HASH_LENGTH, accessKeySignature, formatAccessHashFile, generateWhmAccessHash, normalizeWhmAccessHash } from "./whm-access-hash.js";
 
 describe("WHM access hashes", () => {
   it("are 960 lowercase hex characters, new each time", () => {
-    const first = generateAccessHash();
-    const second = generateAccessHash();
-    expect(ACCESS_HASH_LENGTH).toBe(960);
+    const first = generateWhmAccessHash();
+    const second = generateWhmAccessHash();
+    expect(WHM_ACCESS_HASH_LENGTH).toBe(960);
     expect(first).toMatch(/^[0-9a-f]{960}$/);
     expect(second).toMatch(/^[0-9a-f]{960}$/);
     expect(first).not.toBe(second);
   });
 
   it("are written as ~/.accesshash is: 30 lines of 32 characters, each ending in LF", () => {
-    const hash = generateAccessHash();
+    const hash = generateWhmAccessHash();
     const file = formatAccessHashFile(hash);
     expect(file).toHaveLength(990);
     expect(file.endsWith("\n")).toBe(true);
@@ -29,15 +29,15 @@ describe("WHM access hashes", () => {
     const signature = accessKeySignature(hash);
     expect(signature).toBe("01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef");
     expect(signature).toHaveLength(47);
-    const random = generateAccessHash();
+    const random = generateWhmAccessHash();
     expect(accessKeySignature(random).split(":")).toHaveLength(16);
     expect(accessKeySignature(random).replace(/:/g, "")).toBe(random.slice(0, 32));
   });
 
   it("are compared with all whitespace removed, as WHM's tools strip it", () => {
-    expect(normalizeAccessHash(" ab\r\ncd\tef \n\n")).toBe("abcdef");
-    const hash = generateAccessHash();
-    expect(normalizeAccessHash(formatAccessHashFile(hash))).toBe(hash);
-    expect(normalizeAccessHash(formatAccessHashFile(hash).replace(/\n/g, "\r\n"))).toBe(hash);
+    expect(normalizeWhmAccessHash(" ab\r\ncd\tef \n\n")).toBe("abcdef");
+    const hash = generateWhmAccessHash();
+    expect(normalizeWhmAccessHash(formatAccessHashFile(hash))).toBe(hash);
+    expect(normalizeWhmAccessHash(formatAccessHashFile(hash).replace(/\n/g, "\r\n"))).toBe(hash);
   });
 });

@@ -1,7 +1,7 @@
 import { api } from "../api.js";
-import { KeyPanel } from "../components/key-panel.js";
 import { ErrorMessage } from "../components/error-message.js";
 import { PageTitle } from "../components/page-title.js";
+import { WhmAccessHashPanel } from "../components/whm-access-hash-panel.js";
 import { href } from "../route.js";
 import { holds, isRootLevel, type Session, type Setting } from "../types.js";
 import { useLoad } from "../use-load.js";
@@ -9,7 +9,7 @@ import { useLoad } from "../use-load.js";
 const SETTING = "allow_deprecated_accesshash";
 
 /** WHM's Remote Access Key page: shown, as in WHM, only with the setting on and `manage-api-tokens`. */
-export function RemoteAccessKeyPage({ session }: { session: Session }) {
+export function WhmAccessHashPage({ session }: { session: Session }) {
   const settings = useLoad(() => api<Setting[]>("GET", "/settings"), []);
   const enabled = settings.data?.find((setting) => setting.key === SETTING)?.value === 1;
   return (
@@ -40,7 +40,7 @@ export function RemoteAccessKeyPage({ session }: { session: Session }) {
           )}
         </div>
       ) : (
-        <KeyPanel user={session.user} />
+        <WhmAccessHashPanel user={session.user} />
       )}
     </>
   );

@@ -1,4 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { accountAcls, hasControlCharacters, type Account } from "../account.js";
+import { invalidArgument } from "../errors.js";
+import type { AccountRecord } from "../storage/records.js";
+import { accepted, refused, type AuditCode, type Resolution } from "./outcome.js";
 
 /** scrypt's cost: N = 2^logN, block size r, parallelism p. */
 export interface ScryptCost {
@@ -58,4 +62,43 @@ export class PasswordHasher {
     await this.verify(password, await this.decoy);
     return false;
   }
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export function assertAcceptablePassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw invalidArgument(`The password is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`);
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw invalidArgument(`The password is too long: use at most ${MAX_PASSWORD_LENGTH} characters.`);
+  }
+  if (hasControlCharacters(password)) {
+    throw invalidArgument("The password must not contain control characters.");
+  }
+}
+
+/** How a wrong password is audited: which of the three it was is for the log, never the client. */
+export type WrongPassword = Extract<AuditCode, "UNKNOWN_USER" | "NO_PASSWORD_SET" | "BAD_PASSWORD">;
+
+/**
+ * The scrypt check: the account when the password is its own, else what kind of guess it was.
+ * An unknown user, or one without a password, costs a check against a decoy, so that timing
+ * does not tell them from a wrong password.
+ */
+export async function checkPassword(hasher: PasswordHasher, account: AccountRecord | null, password: string): Promise<AccountRecord | WrongPassword> {
+  if (account === null || account.passwordHash === null) {
+    await hasher.verifyAgainstDecoy(password);
+    return account === null ? "UNKNOWN_USER" : "NO_PASSWORD_SET";
+  }
+  return (await hasher.verify(password, account.passwordHash)) ? account : "BAD_PASSWORD";
+}
+
+const PASSWORD_REF = { kind: "password", id: null, name: null } as const;
+
+/** A right password: the account's own privileges, unless it is suspended. */
+export function passwordAccepted(account: Account): Resolution {
+  if (account.suspended) return refused("ACCOUNT_SUSPENDED", "ACCOUNT_SUSPENDED");
+  return accepted(account, accountAcls(account), PASSWORD_REF);
 }

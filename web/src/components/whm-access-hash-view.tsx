@@ -1,7 +1,7 @@
 import { useId } from "preact/hooks";
 import { downloadText } from "../clipboard.js";
 import { when } from "../format.js";
-import type { RemoteAccessKey } from "../types.js";
+import type { WhmAccessHash } from "../types.js";
 import { CopyButton } from "./copy-button.js";
 
 const LINE = 32;
@@ -11,7 +11,7 @@ export function accessHashLines(hash: string): string[] {
   return hash.match(new RegExp(`.{1,${LINE}}`, "g")) ?? [];
 }
 
-export function AccessKeyView({ accessKey }: { accessKey: RemoteAccessKey }) {
+export function WhmAccessHashView({ accessKey }: { accessKey: WhmAccessHash }) {
   const keyId = useId();
   const signatureId = useId();
   const signatureHint = useId();

@@ -1,5 +1,5 @@
 import { hash, randomBytes } from "node:crypto";
-import type { AccountRecord } from "./storage/records.js";
+import type { AccountRecord } from "../storage/records.js";
 
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 10_000;

@@ -1,25 +1,25 @@
 import { useState } from "preact/hooks";
 import { api, errorText } from "../api.js";
-import { AccessHashForm } from "../components/access-hash-form.js";
-import { AccessHashTable } from "../components/access-hash-table.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { ErrorMessage } from "../components/error-message.js";
+import { IpAccessHashForm } from "../components/ip-access-hash-form.js";
+import { IpAccessHashTable } from "../components/ip-access-hash-table.js";
 import { PageTitle } from "../components/page-title.js";
 import { SecretOnce } from "../components/secret-once.js";
 import { StatusMessage } from "../components/status-message.js";
-import { holds, isRootLevel, type AccessHash, type CreatedAccessHash, type Session } from "../types.js";
+import { holds, isRootLevel, type CreatedIpAccessHash, type IpAccessHash, type Session } from "../types.js";
 import { useLoad } from "../use-load.js";
 
 /** PUQ's Settings → API: access hashes that work from one address or range only. */
-export function AccessHashesPage({ session }: { session: Session }) {
+export function IpAccessHashesPage({ session }: { session: Session }) {
   const allowed = holds(session, "manage-api-tokens");
-  const hashes = useLoad(() => (allowed ? api<AccessHash[]>("GET", "/access_hashes") : Promise.resolve([])), [allowed]);
-  const [created, setCreated] = useState<CreatedAccessHash | null>(null);
-  const [deleting, setDeleting] = useState<AccessHash | null>(null);
+  const hashes = useLoad(() => (allowed ? api<IpAccessHash[]>("GET", "/access_hashes") : Promise.resolve([])), [allowed]);
+  const [created, setCreated] = useState<CreatedIpAccessHash | null>(null);
+  const [deleting, setDeleting] = useState<IpAccessHash | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  async function remove(hash: AccessHash): Promise<void> {
+  async function remove(hash: IpAccessHash): Promise<void> {
     setDeleting(null);
     setError(null);
     try {
@@ -52,11 +52,11 @@ export function AccessHashesPage({ session }: { session: Session }) {
           <ErrorMessage message={error ?? hashes.error} />
           <section aria-labelledby="hashes-list">
             <h2 id="hashes-list">Access hashes</h2>
-            {hashes.data === null ? null : <AccessHashTable hashes={hashes.data} onDelete={setDeleting} />}
+            {hashes.data === null ? null : <IpAccessHashTable hashes={hashes.data} onDelete={setDeleting} />}
           </section>
           <section aria-labelledby="hash-create">
             <h2 id="hash-create">Create an access hash</h2>
-            <AccessHashForm
+            <IpAccessHashForm
               canChooseAccount={isRootLevel(session) || session.role === "reseller"}
               onCreated={(hash) => {
                 setCreated(hash);

@@ -1,16 +1,16 @@
 import { useState } from "preact/hooks";
 import { ApiError, api, errorText } from "../api.js";
 import { href } from "../route.js";
-import type { Conversion, RemoteAccessKey } from "../types.js";
+import type { Conversion, WhmAccessHash } from "../types.js";
 import { useLoad } from "../use-load.js";
-import { AccessKeyView } from "./access-key-view.js";
 import { ConfirmDialog } from "./confirm-dialog.js";
 import { DeprecationBanner } from "./deprecation-banner.js";
 import { ErrorMessage } from "./error-message.js";
+import { WhmAccessHashView } from "./whm-access-hash-view.js";
 
-async function readKey(user: string): Promise<RemoteAccessKey | null> {
+async function readKey(user: string): Promise<WhmAccessHash | null> {
   try {
-    return await api<RemoteAccessKey>("GET", `/accounts/${encodeURIComponent(user)}/accesshash`);
+    return await api<WhmAccessHash>("GET", `/accounts/${encodeURIComponent(user)}/accesshash`);
   } catch (error) {
     // No key yet is a normal state of the page, not an error.
     if (error instanceof ApiError && error.status === 404) return null;
@@ -19,7 +19,7 @@ async function readKey(user: string): Promise<RemoteAccessKey | null> {
 }
 
 /** The account's access hash, its regeneration and its conversion to a token. */
-export function KeyPanel({ user }: { user: string }) {
+export function WhmAccessHashPanel({ user }: { user: string }) {
   const key = useLoad(() => readKey(user), [user]);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -42,7 +42,7 @@ export function KeyPanel({ user }: { user: string }) {
     run(async () => {
       setConfirming(false);
       setConverted(null);
-      await api<RemoteAccessKey>("POST", `/accounts/${encodeURIComponent(user)}/accesshash`);
+      await api<WhmAccessHash>("POST", `/accounts/${encodeURIComponent(user)}/accesshash`);
       key.reload();
     });
 
@@ -67,7 +67,7 @@ export function KeyPanel({ user }: { user: string }) {
       {key.data === null ? (
         key.error === null ? <p>{user} has no Remote Access Key yet.</p> : null
       ) : (
-        <AccessKeyView accessKey={key.data} />
+        <WhmAccessHashView accessKey={key.data} />
       )}
       <div class="actions">
         <button type="button" class="danger" disabled={busy} onClick={() => (key.data === null ? void generate() : setConfirming(true))}>
