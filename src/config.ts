@@ -62,6 +62,8 @@ export interface ServerConfig extends StoreLocation {
   readonly mount: string;
   /** A JSON file of path/method → required ACL rules for auth_request and the gateway. */
   readonly authRulesFile: string | undefined;
+  /** --metrics-listen: where a separate listener answers `GET /metrics`; none when undefined. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
 }
 
 export interface ServeFlags extends StoreFlags {
@@ -76,6 +78,7 @@ export interface ServeFlags extends StoreFlags {
   upstream?: string;
   mount?: string;
   authRules?: string;
+  metricsListen?: string;
 }
 
 export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
@@ -99,6 +102,7 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     upstream: parseUpstream(flags.upstream ?? env.KEYHOLD_UPSTREAM),
     mount: parseMount(flags.mount ?? env.KEYHOLD_MOUNT ?? "/"),
     authRulesFile: flags.authRules ?? env.KEYHOLD_AUTH_RULES,
+    metricsListen: parseListenAddress(flags.metricsListen ?? env.KEYHOLD_METRICS_LISTEN),
   };
 }
 
@@ -106,6 +110,15 @@ function parsePort(text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
   if (!(port >= 0 && port <= 65_535)) throw invalidArgument(`Invalid port “${text}”: use a number from 0 to 65535.`);
   return port;
+}
+
+/** `host:port`, `[v6]:port` or a bare port (loopback then); unset or empty: undefined. */
+export function parseListenAddress(text: string | undefined): { readonly host: string; readonly port: number } | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const match = /^(?:(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):)?(\d{1,5})$/.exec(text.trim());
+  const port = match === null ? Number.NaN : Number(match[3]);
+  if (match === null || !(port >= 0 && port <= 65_535)) throw invalidArgument(`Invalid metrics address “${text}”: give host:port, such as 127.0.0.1:9464.`);
+  return { host: match[1] ?? match[2] ?? "127.0.0.1", port };
 }
 
 function splitList(text: string): string[] {

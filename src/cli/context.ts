@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { resolve } from "node:path";
 import { resolveStoreLocation, type StoreFlags, type StoreLocation } from "../config.js";
 import { createKeyhold, type Keyhold } from "../core/keyhold.js";
+import type { KeyholdMetrics } from "../core/metrics.js";
 import { bindKeyFile } from "../store/key-binding.js";
 import { describeStore, openBackend } from "../store/open.js";
 import { RedisAttemptStore } from "../store/redis-attempts.js";
@@ -26,6 +27,8 @@ export interface OpenOptions {
   /** Shares brute-force counters through Redis. */
   readonly redisUrl?: string | undefined;
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Where `serve --metrics-listen` counts what happens; nowhere otherwise. */
+  readonly metrics?: KeyholdMetrics;
 }
 
 let verbose = false;
@@ -59,7 +62,14 @@ export async function openKeyhold(location: StoreLocation, options: OpenOptions 
     throw error;
   }
   const attempts = options.redisUrl === undefined || options.redisUrl === "" ? undefined : new RedisAttemptStore(options.redisUrl);
-  return createKeyhold({ store, secretBox, changes, onBackgroundError, ...(attempts === undefined ? {} : { attempts }) });
+  return createKeyhold({
+    store,
+    secretBox,
+    changes,
+    onBackgroundError,
+    ...(attempts === undefined ? {} : { attempts }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
 }
 
 /** Opens the store for one command and closes it whatever happens. */

@@ -6,10 +6,12 @@ import { setVerbose } from "./context.js";
 import { accesshashCommand } from "./commands/accesshash.js";
 import { accountCommand } from "./commands/account.js";
 import { auditCommand } from "./commands/audit.js";
+import { backupCommand } from "./commands/backup.js";
 import { bruteForceCommand } from "./commands/brute-force.js";
 import { convertCommand } from "./commands/convert.js";
 import { importCpanelCommand } from "./commands/import-cpanel.js";
 import { migrateStoreCommand } from "./commands/migrate-store.js";
+import { restoreCommand } from "./commands/restore.js";
 import { serveCommand } from "./commands/serve.js";
 import { settingsCommand } from "./commands/settings.js";
 
@@ -30,7 +32,7 @@ function program(): Command {
       setVerbose(on);
       if (action.options.some((option) => option.long === "--verbose")) action.setOptionValue("verbose", on);
     });
-  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), bruteForceCommand(), auditCommand(), convertCommand(), importCpanelCommand(), migrateStoreCommand()]) {
+  for (const command of [serveCommand(), accountCommand(), accesshashCommand(), settingsCommand(), bruteForceCommand(), auditCommand(), convertCommand(), importCpanelCommand(), migrateStoreCommand(), backupCommand(), restoreCommand()]) {
     root.addCommand(command);
   }
   // Subcommands report usage errors through the same override, so they exit 2 as well.

@@ -10,6 +10,8 @@ export type Change =
   /** Changes may have been missed (another process wrote, or the feed lost its connection): drop everything. */
   | { readonly kind: "resync" };
 
+import { noMetrics, type KeyholdMetrics } from "./metrics.js";
+
 export type ChangeListener = (change: Change) => void;
 
 export interface ChangeFeed {
@@ -21,11 +23,18 @@ export interface ChangeFeed {
   publish(change: Change): Promise<void>;
   subscribe(listener: ChangeListener): () => void;
   close(): Promise<void>;
+  /** Where a shared feed reports how late notices from other instances arrive, and its own failures. */
+  observe?(metrics: KeyholdMetrics): void;
 }
 
 /** The feed of a single instance: listeners run synchronously, so a revocation bites at once. */
 export class LocalChangeFeed implements ChangeFeed {
   private readonly listeners = new Set<ChangeListener>();
+  protected metrics: KeyholdMetrics = noMetrics;
+
+  observe(metrics: KeyholdMetrics): void {
+    this.metrics = metrics;
+  }
 
   get live(): boolean {
     return true;

@@ -1,6 +1,7 @@
 import type { DirectorySource } from "./storage/directory-source.js";
 import type { AccountRecord, ApiTokenRecord, IpAccessHashRecord, SessionRecord, WhmAccessHashRecord } from "./storage/records.js";
 import type { Change, ChangeFeed } from "./changes.js";
+import { noMetrics, type CacheName, type KeyholdMetrics } from "./metrics.js";
 
 /** Everything that can authenticate one account, indexed for a lookup per request. */
 export interface CredentialIndex {
@@ -32,6 +33,7 @@ export class Directory {
   constructor(
     private readonly store: DirectorySource,
     private readonly changes: ChangeFeed,
+    private readonly metrics: KeyholdMetrics = noMetrics,
   ) {
     this.unsubscribe = changes.subscribe((change) => this.forget(change));
   }
@@ -40,26 +42,26 @@ export class Directory {
   // can skip the await (and its trip through the microtask queue). A miss loads from the store.
 
   accountByUsername(username: string): Cached<AccountRecord> {
-    return this.cached(this.accountsByName, username, () => this.store.getAccountByUsername(username), (account) => this.remember(account));
+    return this.cached("account", this.accountsByName, username, () => this.store.getAccountByUsername(username), (account) => this.remember(account));
   }
 
   accountById(id: string): Cached<AccountRecord> {
-    return this.cached(this.accountsById, id, () => this.store.getAccountById(id), (account) => this.remember(account));
+    return this.cached("account", this.accountsById, id, () => this.store.getAccountById(id), (account) => this.remember(account));
   }
 
   credentials(accountId: string): CredentialIndex | Promise<CredentialIndex> {
-    return (this.cached(this.credentialIndexes, accountId, async () => {
+    return (this.cached("credentials", this.credentialIndexes, accountId, async () => {
       const [tokens, whmAccessHash] = await Promise.all([this.store.listApiTokens(accountId), this.store.getAccessHash(accountId)]);
       return { tokens: new Map(tokens.map((token) => [token.digest, token])), whmAccessHash };
     }) as CredentialIndex | Promise<CredentialIndex>);
   }
 
   ipAccessHash(digest: string): Cached<IpAccessHashRecord> {
-    return this.cached(this.ipAccessHashes, digest, () => this.store.findIpAccessHashByDigest(digest));
+    return this.cached("ip_access_hash", this.ipAccessHashes, digest, () => this.store.findIpAccessHashByDigest(digest));
   }
 
   session(digest: string): Cached<SessionRecord> {
-    return this.cached(this.sessions, digest, () => this.store.findSessionByDigest(digest));
+    return this.cached("session", this.sessions, digest, () => this.store.findSessionByDigest(digest));
   }
 
   /**
@@ -67,14 +69,21 @@ export class Directory {
    * (it may predate the change) or changes cannot reach this process now (then every request
    * reads the store). Misses are not kept: they cost memory an attacker controls.
    */
-  private cached<K, V>(map: Map<K, V>, key: K, load: () => Promise<V | null>, keep: (value: V) => void = (value) => setBounded(map, key, value)): Cached<V> {
+  private cached<K, V>(cache: CacheName, map: Map<K, V>, key: K, load: () => Promise<V | null>, keep: (value: V) => void = (value) => setBounded(map, key, value)): Cached<V> {
     const hit = map.get(key);
+    this.metrics.cacheLookup(cache, hit !== undefined);
     if (hit !== undefined) return hit;
     const generation = this.generation;
-    return load().then((value) => {
-      if (value !== null && generation === this.generation && this.changes.live) keep(value);
-      return value;
-    });
+    return load().then(
+      (value) => {
+        if (value !== null && generation === this.generation && this.changes.live) keep(value);
+        return value;
+      },
+      (error: unknown) => {
+        this.metrics.storeError();
+        throw error;
+      },
+    );
   }
 
   close(): void {
@@ -106,6 +115,7 @@ export class Directory {
       case "settings":
         break;
       case "resync":
+        this.metrics.changeFeedResync();
         this.clear();
         break;
     }

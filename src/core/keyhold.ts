@@ -10,6 +10,7 @@ import { Directory } from "./directory.js";
 import { HashingGate, type HashingLimits } from "./hashing-gate.js";
 import { IpAccessHashService } from "./ip-access-hashes.js";
 import { MemoryAttemptStore } from "./memory-attempts.js";
+import { noMetrics, type KeyholdMetrics } from "./metrics.js";
 import type { SecretBox } from "./secret-box.js";
 import { SessionService } from "./sessions.js";
 import { SettingsService } from "./settings-service.js";
@@ -33,6 +34,8 @@ export interface KeyholdOptions {
   /** How many password checks may run at once, per address and overall; scaled to the cores unless given. */
   readonly hashingLimits?: HashingLimits;
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Where verifications, cache lookups, change-feed and store events are counted; nowhere unless given. */
+  readonly metrics?: KeyholdMetrics;
 }
 
 /** Keyhold's domain, wired once and shared by the HTTP server and the CLI. */
@@ -65,9 +68,11 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
   const onBackgroundError = options.onBackgroundError ?? ((error: unknown) => console.error("keyhold: background task failed:", error));
   const settings = await SettingsService.load(store, changes, clock, onBackgroundError);
   const readSettings = () => settings.get();
-  const directory = new Directory(store, changes);
+  const metrics = options.metrics ?? noMetrics;
+  changes.observe?.(metrics);
+  const directory = new Directory(store, changes, metrics);
   const hasher = options.passwordHasher ?? new PasswordHasher();
-  const usage = new UsageRecorder(store, onBackgroundError, options.usageFlushIntervalMs);
+  const usage = new UsageRecorder(store, onBackgroundError, options.usageFlushIntervalMs, metrics);
   const guard = new BruteForceGuard(options.attempts ?? new MemoryAttemptStore(), readSettings, onBackgroundError);
   const verifier = new Verifier({
     audit: store,
@@ -81,6 +86,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     clock,
     settings: readSettings,
     onBackgroundError,
+    metrics,
   });
   return {
     clock,

@@ -1,6 +1,7 @@
 import type { Transactional, UsageRecords } from "./storage/record-store.js";
 import type { UsageTrackedKind } from "./credentials/kind.js";
 import type { UsageUpdate } from "./storage/records.js";
+import { noMetrics, type KeyholdMetrics } from "./metrics.js";
 
 type PendingUse = { -readonly [K in keyof UsageUpdate]: UsageUpdate[K] };
 
@@ -24,6 +25,7 @@ export class UsageRecorder {
     private readonly store: Transactional<UsageRecords>,
     private readonly onError: (error: unknown) => void,
     flushIntervalMs = 5_000,
+    private readonly metrics: KeyholdMetrics = noMetrics,
   ) {
     this.timer = setInterval(() => void this.flush(), flushIntervalMs);
     this.timer.unref();
@@ -59,7 +61,9 @@ export class UsageRecorder {
       this.pending = new Map();
       try {
         await this.store.transaction((tx) => tx.recordUsage(batch));
+        this.metrics.usageBatchWritten(batch.length);
       } catch (error) {
+        this.metrics.storeError();
         // Keep the uses for the next attempt unless newer ones arrived meanwhile.
         for (const update of batch) if (!this.pending.has(update.id)) this.pending.set(update.id, update);
         this.onError(error);

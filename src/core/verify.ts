@@ -12,6 +12,7 @@ import { verifySession } from "./credentials/session.js";
 import { verifyWhmAccessHash } from "./credentials/whm-access-hash.js";
 import type { Directory } from "./directory.js";
 import type { HashingGate } from "./hashing-gate.js";
+import { noMetrics, type KeyholdMetrics } from "./metrics.js";
 import type { SecretBox } from "./secret-box.js";
 import type { Settings } from "./settings.js";
 import type { UsageRecorder } from "./usage.js";
@@ -48,6 +49,7 @@ export interface VerifierDependencies {
   readonly clock: Clock;
   readonly settings: () => Settings;
   readonly onBackgroundError: (error: unknown) => void;
+  readonly metrics?: KeyholdMetrics;
 }
 
 /**
@@ -58,9 +60,28 @@ export interface VerifierDependencies {
  * is an outcome, never an exception.
  */
 export class Verifier {
-  constructor(private readonly deps: VerifierDependencies) {}
+  private readonly metrics: KeyholdMetrics;
 
+  constructor(private readonly deps: VerifierDependencies) {
+    this.metrics = deps.metrics ?? noMetrics;
+  }
+
+  /** Verifies and reports it: one clock read at each end, and counters; nothing allocated for it. */
   async verify(credential: PresentedCredential, context: VerifyContext): Promise<VerifyOutcome> {
+    const started = performance.now();
+    let outcome: VerifyOutcome;
+    try {
+      outcome = await this.check(credential, context);
+    } catch (error) {
+      this.metrics.verification(credential.scheme, "ERROR", (performance.now() - started) / 1000);
+      throw error;
+    }
+    this.metrics.verification(credential.scheme, outcome.code, (performance.now() - started) / 1000);
+    if (outcome.code === "LOCKED_OUT") this.metrics.lockout();
+    return outcome;
+  }
+
+  private async check(credential: PresentedCredential, context: VerifyContext): Promise<VerifyOutcome> {
     const now = this.deps.clock.now();
     const claimedUser = credential.scheme === "password" || credential.scheme === "whm" ? credential.username : null;
     const subject: Subject = {

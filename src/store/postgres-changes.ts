@@ -11,6 +11,8 @@ const RESYNC_RETRY_MS = 1_000;
 interface Notice {
   readonly origin: string;
   readonly change: Change;
+  /** When the notice was sent (ms since the epoch), for the change-feed lag; absent from older instances. */
+  readonly at?: number;
 }
 
 /**
@@ -62,13 +64,14 @@ export class PostgresChangeFeed extends LocalChangeFeed {
 
   /** Sends a notice to the other instances, with a few quick retries; false if it never went out. */
   private async notify(change: Change): Promise<boolean> {
-    const payload = JSON.stringify({ origin: this.origin, change } satisfies Notice);
+    const payload = JSON.stringify({ origin: this.origin, change, at: Date.now() } satisfies Notice);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.pool.query("SELECT pg_notify($1, $2)", [this.channel, payload]);
         return true;
       } catch (error) {
         if (attempt >= PUBLISH_ATTEMPTS) {
+          this.metrics.storeError();
           this.onError(error);
           return false;
         }
@@ -94,7 +97,9 @@ export class PostgresChangeFeed extends LocalChangeFeed {
       if (message.channel !== this.channel || message.payload === undefined) return;
       try {
         const notice = JSON.parse(message.payload) as Notice;
-        if (notice.origin !== this.origin) this.deliver(notice.change);
+        if (notice.origin === this.origin) return;
+        if (typeof notice.at === "number") this.metrics.changeFeedLag(Math.max(0, Date.now() - notice.at));
+        this.deliver(notice.change);
       } catch (error) {
         this.onError(error);
       }
@@ -111,6 +116,7 @@ export class PostgresChangeFeed extends LocalChangeFeed {
   private connectionLost(client: pg.Client): void {
     if (this.listener !== client || this.closed) return;
     this.listener = null;
+    this.metrics.storeError();
     client.removeAllListeners("end");
     client.end().catch(() => {});
     this.deliver({ kind: "resync" });

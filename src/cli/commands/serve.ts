@@ -22,14 +22,18 @@ export function serveCommand(): Command {
     .option("--upstream <url>", "gateway mode: forward authenticated requests to this application (env KEYHOLD_UPSTREAM)")
     .option("--mount <prefix>", "gateway mode: the path prefix to protect and forward, removed on the way (default /) (env KEYHOLD_MOUNT)")
     .option("--auth-rules <file>", "JSON rules of the ACLs each path prefix and method needs, for auth_request and the gateway (env KEYHOLD_AUTH_RULES)")
+    .option("--metrics-listen <host:port>", "serve Prometheus metrics at GET /metrics on this separate address, e.g. 127.0.0.1:9464; off unless given (env KEYHOLD_METRICS_LISTEN)")
     .option("--log-level <level>", "fatal, error, warn, info, debug (env KEYHOLD_LOG_LEVEL)")
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, process.env);
       const rules = config.authRulesFile === undefined ? AccessRules.none() : AccessRules.fromFile(config.authRulesFile);
+      // prom-client is loaded only when metrics are asked for.
+      const metricsModule = config.metricsListen === undefined ? undefined : await import("../../http/metrics.js");
+      const metrics = metricsModule === undefined ? undefined : new metricsModule.PrometheusMetrics();
       const keyhold = await openKeyhold(
         { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile },
         // The one command that creates a store (and its key file) on first start.
-        { redisUrl: config.redisUrl, create: true },
+        { redisUrl: config.redisUrl, create: true, ...(metrics === undefined ? {} : { metrics }) },
       );
 
       const rootPassword = config.rootPassword ?? randomBytes(18).toString("base64url");
@@ -56,12 +60,14 @@ export function serveCommand(): Command {
       }, SESSION_PRUNE_INTERVAL_MS);
       pruner.unref();
 
+      let metricsServer: { close(): Promise<void> } | undefined;
       let stopping = false;
       async function stop(signal: string): Promise<void> {
         if (stopping) return;
         stopping = true;
         app.log.info(`${signal}: shutting down`);
         clearInterval(pruner);
+        await metricsServer?.close();
         await app.close();
         await keyhold.close();
         process.exit(0);
@@ -69,6 +75,11 @@ export function serveCommand(): Command {
       process.on("SIGINT", () => void stop("SIGINT"));
       process.on("SIGTERM", () => void stop("SIGTERM"));
 
+      if (metricsModule !== undefined && metrics !== undefined && config.metricsListen !== undefined) {
+        const started = await metricsModule.startMetricsServer(metrics, config.metricsListen.host, config.metricsListen.port);
+        metricsServer = started;
+        process.stdout.write(`Keyhold metrics on ${started.url}\n`);
+      }
       const address = await app.listen({ host: config.host, port: config.port });
       process.stdout.write(`Keyhold listening on ${address}\n`);
     });
