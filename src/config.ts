@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { parseSyslogUrl, type SyslogTarget } from "./core/audit-forward.js";
 import { invalidArgument } from "./core/errors.js";
 
 export const DEFAULT_HTTP_PORT = 2086;
@@ -64,6 +65,10 @@ export interface ServerConfig extends StoreLocation {
   readonly authRulesFile: string | undefined;
   /** --metrics-listen: where a separate listener answers `GET /metrics`; none when undefined. */
   readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
+  /** --audit-jsonl: a file each audit entry is appended to as one JSON line. */
+  readonly auditJsonl: string | undefined;
+  /** --audit-syslog: udp://, tcp:// or tls://host:port to send each audit entry to (RFC 5424). */
+  readonly auditSyslog: SyslogTarget | undefined;
 }
 
 export interface ServeFlags extends StoreFlags {
@@ -79,6 +84,8 @@ export interface ServeFlags extends StoreFlags {
   mount?: string;
   authRules?: string;
   metricsListen?: string;
+  auditJsonl?: string;
+  auditSyslog?: string;
 }
 
 export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServerConfig {
@@ -103,7 +110,22 @@ export function resolveServerConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): 
     mount: parseMount(flags.mount ?? env.KEYHOLD_MOUNT ?? "/"),
     authRulesFile: flags.authRules ?? env.KEYHOLD_AUTH_RULES,
     metricsListen: parseListenAddress(flags.metricsListen ?? env.KEYHOLD_METRICS_LISTEN),
+    auditJsonl: emptyAsUndefined(flags.auditJsonl ?? env.KEYHOLD_AUDIT_JSONL),
+    auditSyslog: parseAuditSyslog(emptyAsUndefined(flags.auditSyslog ?? env.KEYHOLD_AUDIT_SYSLOG)),
   };
+}
+
+function emptyAsUndefined(text: string | undefined): string | undefined {
+  return text === "" ? undefined : text;
+}
+
+function parseAuditSyslog(text: string | undefined): SyslogTarget | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSyslogUrl(text);
+  } catch (error) {
+    throw invalidArgument((error as Error).message);
+  }
 }
 
 function parsePort(text: string): number {

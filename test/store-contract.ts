@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AuditChainHasher } from "../src/core/audit-chain.js";
 import { newId } from "../src/core/ids.js";
 import { DuplicateRecordError } from "../src/core/storage/errors.js";
 import type { WhmAccessHashRecord, ApiTokenRecord, AuditRecord, IpAccessHashRecord, NewAccount, SessionRecord } from "../src/core/storage/records.js";
@@ -512,6 +513,36 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         expect(ids(await store.listAudit({ actor, before: c.id, limit: 100 }))).toEqual([b.id, a.id]);
         expect(ids(await store.listAudit({ actor, before: c.id, limit: 1 }))).toEqual([b.id]);
         expect(await store.listAudit({ actor: uniqueName("nobody"), limit: 100 })).toEqual([]);
+      });
+
+      it("chains entries: consecutive seq, each prev_hash the hash before, listeners told after commit only", async () => {
+        const hasher = new AuditChainHasher(randomBytes(32));
+        await store.useAuditChain(hasher);
+        const told: string[] = [];
+        store.onAuditAppended((entry) => told.push(entry.id));
+        const actor = uniqueName("actor");
+        const entries = [0, 1, 2].map((i) => newAudit(T0 + 20_000_000 + i, { actor, detail: { i } }));
+        await store.appendAudit(entries[0]!);
+        await store.transaction(async (tx) => {
+          await tx.appendAudit(entries[1]!);
+          await tx.appendAudit(entries[2]!);
+          expect(told).toEqual([entries[0]!.id]);
+        });
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.appendAudit(newAudit(T0 + 20_000_010, { actor }));
+            throw new Error("abort");
+          }),
+        ).rejects.toThrow("abort");
+        expect(told).toEqual(entries.map((entry) => entry.id));
+        const all = await store.listAuditChain(0, 100_000);
+        const mine = all.filter((entry) => entry.actor === actor);
+        expect(mine.map((entry) => entry.id)).toEqual(entries.map((entry) => entry.id));
+        expect(mine[1]!.seq).toBe(mine[0]!.seq + 1);
+        expect(mine[2]!.seq).toBe(mine[1]!.seq + 1);
+        expect(mine[1]!.prevHash).toBe(mine[0]!.hash);
+        expect(mine[2]!.hash).toBe(hasher.hash(entries[2]!, mine[1]!.hash!));
+        expect(await store.countAudit()).toBeGreaterThanOrEqual(3);
       });
     });
 

@@ -80,6 +80,25 @@ describe("the web UI, in a real browser", { timeout: 60_000 }, () => {
     return { status: response.status, body: await response.json() };
   }
 
+  async function atWidth<T>(width: number, run: () => Promise<T>): Promise<T> {
+    const page = browser();
+    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
+    try {
+      return await run();
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  }
+
+  /** Each legend of a privilege group: does it stay on one line within its fieldset's border? */
+  const LEGEND_GEOMETRY = `[...document.querySelectorAll("fieldset.acl-group")].map((fieldset) => {
+    const box = fieldset.getBoundingClientRect();
+    const legend = fieldset.querySelector("legend");
+    const text = legend.getBoundingClientRect();
+    const lineHeight = parseFloat(getComputedStyle(legend).lineHeight);
+    return { title: legend.textContent, inside: text.left >= box.left && text.right <= box.right, oneLine: text.height <= lineHeight * 1.5 };
+  })`;
+
   it("runs in Debian's Chromium", () => {
     expect(existsSync(CHROMIUM), CHROMIUM_MISSING).toBe(true);
   });
@@ -120,6 +139,20 @@ describe("the web UI, in a real browser", { timeout: 60_000 }, () => {
     expect(await page.evaluate<string>("document.cookie")).not.toContain("whostmgrsession");
     // CSRF: the browser sends the cookie with any request, but without the security token it is refused.
     expect(await page.evaluate<number>("fetch('/api/v1/tokens').then((response) => response.status)")).toBe(401);
+  });
+
+  it("keeps each privilege group's legend on its box border, at desktop and phone widths", async () => {
+    type Legend = { title: string; inside: boolean; oneLine: boolean };
+    const page = browser();
+    const desktop = await page.evaluate<Legend[]>(LEGEND_GEOMETRY);
+    expect(desktop.map((legend) => legend.title)).toContain("Basic / Initial Privileges");
+    expect(desktop.filter((legend) => !legend.inside || !legend.oneLine)).toEqual([]);
+    await screenshot("privileges-desktop", false);
+    const phone = await atWidth(390, async () => {
+      await screenshot("privileges-phone");
+      return page.evaluate<Legend[]>(LEGEND_GEOMETRY);
+    });
+    expect(phone.filter((legend) => !legend.inside || !legend.oneLine)).toEqual([]);
   });
 
   let token = "";
@@ -235,12 +268,29 @@ describe("the web UI, in a real browser", { timeout: 60_000 }, () => {
     expect(readFileSync(await download.path(), "utf8")).toBe(lines.map((line) => `${line}\n`).join(""));
     await screenshot("remote-access-key");
 
+    // On a phone the whole signature is readable: its box fits the screen and nothing scrolls away inside it.
+    const fit = await atWidth(390, async () => {
+      await signature.scrollIntoViewIfNeeded();
+      await screenshot("remote-access-key-phone");
+      const box = (await signature.boundingBox())!;
+      const overflow = await signature.evaluate((element: { scrollWidth: number; clientWidth: number }) => element.scrollWidth - element.clientWidth);
+      return { left: box.x, right: box.x + box.width, overflow, page: await page.evaluate<number>("document.documentElement.scrollWidth") };
+    });
+    expect(fit.left).toBeGreaterThanOrEqual(0);
+    expect(fit.right).toBeLessThanOrEqual(390);
+    expect(fit.overflow).toBeLessThanOrEqual(0);
+    expect(fit.page).toBeLessThanOrEqual(390);
+
     await page.getByRole("button", { name: "Generate New Key" }).click();
     const dialog = page.getByRole("dialog", { name: "Generate a new Remote Access Key?" });
     await expect.poll(() => dialog.textContent()).toContain("Every system that uses the old key will stop working");
     await dialog.getByRole("button", { name: "Generate New Key" }).click();
     await expect.poll(() => signature.inputValue()).not.toBe(shown);
     expect(await signature.inputValue()).toBe((await rest("/accounts/root/accesshash")).body.msg.signature);
+    const done = page.getByRole("status").filter({ hasText: "Remote Access Key" });
+    await expect.poll(() => done.textContent()).toMatch(/^Generated a new Remote Access Key for root\. The old key no longer works/);
+    expect(await done.isVisible()).toBe(true);
+    await screenshot("remote-access-key-regenerated", false);
   });
 
   it("converts the Remote Access Key to an API token, once", async () => {
@@ -315,6 +365,22 @@ describe("the web UI, in a real browser", { timeout: 60_000 }, () => {
     await screenshot("accounts");
   });
 
+  it("after creating an IP-bound access hash for another account, the Account field is empty again", async () => {
+    const page = browser();
+    await open("Settings → API", "Settings → API");
+    const form = page.getByRole("form", { name: "Create an API access hash" });
+    await form.getByLabel("Name", { exact: true }).fill("reseller-monitoring");
+    await form.getByLabel("IP address or range").fill("127.0.0.1");
+    await form.getByLabel("Account", { exact: true }).fill("resellerone");
+    await form.getByRole("button", { name: "Create access hash" }).click();
+    await expect.poll(() => page.getByLabel("Your new API access hash").count()).toBe(1);
+    await screenshot("access-hash-other-account", false);
+    expect(await form.getByLabel("Account", { exact: true }).inputValue()).toBe("");
+    expect(await form.getByLabel("Name", { exact: true }).inputValue()).toBe("");
+    expect((await rest("/access_hashes")).body.msg).toEqual(expect.arrayContaining([expect.objectContaining({ name: "reseller-monitoring", user: "resellerone" })]));
+    await page.getByRole("button", { name: "I have copied it" }).click();
+  });
+
   it("filters the audit log, which never shows a secret", async () => {
     const page = browser();
     await open("Audit log", "Audit log");
@@ -328,6 +394,85 @@ describe("the web UI, in a real browser", { timeout: 60_000 }, () => {
     await expect.poll(() => rows.count()).toBeGreaterThan(10);
     expect(await page.content()).not.toContain(token);
     await screenshot("audit");
+  });
+
+  it("matches the audit log's Action filter by prefix, and offers the list of actions", async () => {
+    const page = browser();
+    const options = await page.evaluate<string[]>(`[...document.getElementById(document.querySelector("input[list]").getAttribute("list")).options].map((option) => option.value)`);
+    expect(options).toEqual(expect.arrayContaining(["token.create", "token.revoke", "account.create", "login.failure"]));
+    await page.getByLabel("Action", { exact: true }).fill("token");
+    await page.getByRole("button", { name: "Filter" }).click();
+    const actions = page.getByRole("table").getByRole("rowheader");
+    // The list shown before the filter applies holds token actions too: wait for nothing but them.
+    const onlyTokens = async () => {
+      const shown = await actions.allTextContents();
+      return shown.length > 0 && shown.every((action) => action.startsWith("token."));
+    };
+    await expect.poll(onlyTokens).toBe(true);
+    expect(await actions.allTextContents()).toEqual(expect.arrayContaining(["token.create", "token.update", "token.revoke", "token.convert"]));
+    await screenshot("audit-prefix", false);
+    await page.getByRole("button", { name: "Clear" }).click();
+  });
+
+  /** For each details cell: its width, and the words the browser split across lines. */
+  const DETAIL_GEOMETRY = `[...document.querySelectorAll("td[data-label=Details]")].filter((cell) => cell.textContent !== "").map((cell) => {
+    const broken = [];
+    const walker = document.createTreeWalker(cell, 4);
+    for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+      const text = node.textContent;
+      const word = /[^\\s]+/g;
+      let match;
+      while ((match = word.exec(text)) !== null) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
+        if (tops.size > 1) broken.push(match[0]);
+      }
+    }
+    return { width: cell.getBoundingClientRect().width, broken };
+  })`;
+
+  it("gives the audit log's details room on a desktop, breaking lines only between words", async () => {
+    const page = browser();
+    await page.getByRole("button", { name: "Clear" }).click();
+    await expect.poll(() => page.getByRole("table").getByRole("row").count()).toBeGreaterThan(10);
+    const cells = await page.evaluate<Array<{ width: number; broken: string[] }>>(DETAIL_GEOMETRY);
+    expect(cells.length).toBeGreaterThan(3);
+    expect(cells.filter((cell) => cell.broken.length > 0)).toEqual([]);
+    expect(Math.min(...cells.map((cell) => cell.width))).toBeGreaterThanOrEqual(220);
+    expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(1280);
+    await screenshot("audit-desktop");
+  });
+
+  it("pages the audit log, so a phone does not get one endless page", async () => {
+    for (let n = 0; n < 130; n++) {
+      const response = await rest("/settings/allow_deprecated_accesshash", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ value: 1 }) });
+      expect(response.status).toBe(200);
+    }
+    const page = browser();
+    await atWidth(390, async () => {
+      await page.reload();
+      await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Audit log");
+      const rows = page.getByRole("table").getByRole("row");
+      await expect.poll(() => rows.count()).toBeGreaterThan(10);
+      await screenshot("audit-phone");
+      expect(await page.evaluate<number>("document.documentElement.scrollHeight")).toBeLessThan(3000);
+      expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+      const newer = page.getByRole("button", { name: "Newer" });
+      const older = page.getByRole("button", { name: "Older" });
+      expect(await newer.isDisabled()).toBe(true);
+      const pager = page.getByRole("navigation", { name: "Audit log pages" });
+      expect(await pager.textContent()).toContain("Page 1");
+      await older.click();
+      await expect.poll(() => pager.textContent()).toContain("Page 2");
+      await expect.poll(() => newer.isDisabled()).toBe(false);
+      expect(await rows.count()).toBeGreaterThan(10);
+      expect(await page.evaluate<number>("document.documentElement.scrollHeight")).toBeLessThan(3000);
+      await screenshot("audit-phone-older");
+      await newer.click();
+      await expect.poll(() => pager.textContent()).toContain("Page 1");
+    });
   });
 
   it("is readable at phone width", async () => {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { resolveStoreLocation, type StoreFlags, type StoreLocation } from "../config.js";
 import { createKeyhold, type Keyhold } from "../core/keyhold.js";
 import type { KeyholdMetrics } from "../core/metrics.js";
+import type { AuditForwarder } from "../core/audit-forward.js";
 import { bindKeyFile } from "../store/key-binding.js";
 import { describeStore, openBackend } from "../store/open.js";
 import { RedisAttemptStore } from "../store/redis-attempts.js";
@@ -29,6 +30,8 @@ export interface OpenOptions {
   readonly onBackgroundError?: (error: unknown) => void;
   /** Where `serve --metrics-listen` counts what happens; nowhere otherwise. */
   readonly metrics?: KeyholdMetrics;
+  /** `serve --audit-jsonl/--audit-syslog`: where audit entries go after commit. */
+  readonly auditForwarders?: readonly AuditForwarder[];
 }
 
 let verbose = false;
@@ -69,6 +72,7 @@ export async function openKeyhold(location: StoreLocation, options: OpenOptions 
     onBackgroundError,
     ...(attempts === undefined ? {} : { attempts }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.auditForwarders === undefined ? {} : { auditForwarders: options.auditForwarders }),
   });
 }
 

@@ -2,12 +2,34 @@ import type { Account } from "./account.js";
 import { holdsAllPrivilegesOf, type Actor } from "./actor.js";
 import { forbidden } from "./errors.js";
 import { actsOnAnyone } from "./tenancy.js";
-import type { AuditSource } from "./storage/audit-source.js";
+import type { AuditChainControl, AuditSource } from "./storage/audit-source.js";
 import type { AuditFilter, AuditRecord } from "./storage/records.js";
+import { verifyAuditChain, type AuditChainHasher, type AuditChainResult } from "./audit-chain.js";
 
 /** Reading the accounting log back; every service writes its own lines as it acts. */
 export class AuditLog {
-  constructor(private readonly source: AuditSource) {}
+  constructor(
+    private readonly source: AuditSource & Pick<AuditChainControl, "pruneAuditBefore">,
+    private readonly chain: AuditChainHasher,
+  ) {}
+
+  /**
+   * Retention (`audit_retention_days`; 0 keeps everything): checks the chain first, since what
+   * is pruned can no longer be checked, then removes the entries older than that many days,
+   * leaving a signed checkpoint. A broken chain is not pruned: the error says where it breaks.
+   */
+  async prune(retentionDays: number, now: number): Promise<number> {
+    if (retentionDays <= 0) return 0;
+    const result = await this.verify();
+    if (!result.ok) throw new Error(`Audit retention skipped: the chain does not verify: ${result.message}`);
+    return this.source.pruneAuditBefore(now - retentionDays * 86_400_000);
+  }
+
+  /** Walks the hash chain from its start (`keyhold audit verify`); `onProgress` gets entries checked of `total`. */
+  async verify(onProgress: (done: number, total: number) => void = () => {}): Promise<AuditChainResult> {
+    const total = await this.source.countAudit();
+    return verifyAuditChain(this.source, this.chain, (done) => onProgress(done, total));
+  }
 
   /** Every entry the filter matches, unchecked: for the operator at the console (`keyhold audit`). */
   list(filter: AuditFilter): Promise<AuditRecord[]> {

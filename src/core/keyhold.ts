@@ -1,5 +1,7 @@
 import { AccountService } from "./accounts.js";
 import { AuditLog } from "./audit-log.js";
+import { AuditChainHasher } from "./audit-chain.js";
+import type { AuditForwarder } from "./audit-forward.js";
 import { BruteForceAdmin } from "./brute-force-admin.js";
 import { BruteForceGuard, type AttemptStore } from "./brute-force.js";
 import { LocalChangeFeed, type ChangeFeed } from "./changes.js";
@@ -25,6 +27,8 @@ export interface KeyholdOptions {
   /** The whole store; each service below is handed only the contracts it uses. */
   readonly store: Store;
   readonly secretBox: SecretBox;
+  /** Where each audit entry is sent after it commits (--audit-jsonl, --audit-syslog). */
+  readonly auditForwarders?: readonly AuditForwarder[];
   readonly clock?: Clock;
   readonly changes?: ChangeFeed;
   readonly attempts?: AttemptStore;
@@ -66,6 +70,18 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
   const clock = options.clock ?? systemClock;
   const changes = options.changes ?? new LocalChangeFeed();
   const onBackgroundError = options.onBackgroundError ?? ((error: unknown) => console.error("keyhold: background task failed:", error));
+  const auditChain = new AuditChainHasher(secretBox.auditChainKey);
+  await store.useAuditChain(auditChain);
+  const forwarders = options.auditForwarders ?? [];
+  for (const forwarder of forwarders) {
+    store.onAuditAppended((entry) => {
+      try {
+        forwarder.send(entry);
+      } catch (error) {
+        onBackgroundError(error);
+      }
+    });
+  }
   const settings = await SettingsService.load(store, changes, clock, onBackgroundError);
   const readSettings = () => settings.get();
   const metrics = options.metrics ?? noMetrics;
@@ -99,7 +115,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
     verifier,
     bruteForce: guard,
     blocks: new BruteForceAdmin(guard, store, clock),
-    audit: new AuditLog(store),
+    audit: new AuditLog(store, auditChain),
     usage,
     counts: () => store.counts(),
     async close(): Promise<void> {
@@ -109,6 +125,7 @@ export async function createKeyhold(options: KeyholdOptions): Promise<Keyhold> {
       await guard.close();
       await changes.close();
       await store.close();
+      await Promise.all(forwarders.map((forwarder) => forwarder.close()));
     },
   };
 }

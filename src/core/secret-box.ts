@@ -15,11 +15,14 @@ const TAG_LENGTH = 16;
 export class SecretBox {
   private readonly encryptionKey: Buffer;
   private readonly digestKey: Buffer;
+  /** Keys the audit hash chain (audit-chain.ts); never used for anything else. */
+  readonly auditChainKey: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error("The master key must be 32 bytes.");
     this.encryptionKey = derive(masterKey, "keyhold/encryption");
     this.digestKey = derive(masterKey, "keyhold/lookup-digest");
+    this.auditChainKey = derive(masterKey, "keyhold/audit-chain");
   }
 
   /** AES-256-GCM; `context` (e.g. the owning account id) is bound as associated data, so a

@@ -120,6 +120,15 @@ export const SETTINGS: readonly SettingDefinition[] = [
     max: 1_000_000,
   },
   {
+    key: "audit_retention_days",
+    label: "Audit log retention (days)",
+    help: "Audit entries older than this many days are pruned (hourly, by the server); a signed checkpoint keeps the rest of the hash chain verifiable. 0 keeps every entry.",
+    type: "number",
+    default: 0,
+    min: 0,
+    max: 36_500,
+  },
+  {
     key: "trusted_ips",
     label: "Trusted IP addresses",
     help: "Addresses and CIDR ranges, separated by commas, that brute-force protection never counts or blocks (cPHulk's trusted list). Put only addresses you control here.",
@@ -139,7 +148,8 @@ export type NumberSettingKey =
   | "username_based_protection"
   | "max_failures"
   | "brute_force_period_mins"
-  | "verify_max_failures_per_caller";
+  | "verify_max_failures_per_caller"
+  | "audit_retention_days";
 
 export type ListSettingKey = "trusted_ips";
 export type SettingKey = NumberSettingKey | ListSettingKey;

@@ -99,6 +99,9 @@ export class Verifier {
     let outcome = resolution.outcome;
     if (outcome.valid) {
       this.recordUse(outcome.identity.credential, now, subject.ip);
+      // A session's login was audited when it was created (session.create).
+      const { credential: used, account } = outcome.identity;
+      if (used.kind !== "session") this.deps.usage.recordLogin(account.username, used.kind, used.id, used.name, now, subject.ip);
       const { acls } = outcome.identity;
       if (context.requiredAcls !== undefined && !context.requiredAcls.every((acl) => acls.has(acl))) outcome = { valid: false, code: "ACL_DENIED" };
     }

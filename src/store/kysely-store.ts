@@ -1,4 +1,6 @@
-import type { ExpressionBuilder, Kysely, Transaction } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from "kysely";
+import { GENESIS_HASH, type AuditChainHasher, type AuditCheckpoint, type ChainedAuditRecord } from "../core/audit-chain.js";
+import type { AuditListener } from "../core/storage/audit-source.js";
 import type { Database } from "./schema.js";
 import { accountFromRow, apiTokenFromRow, auditFromRow, ipAccessHashFromRow, listToJson, sessionFromRow, whmAccessHashFromRow } from "./rows.js";
 import type {
@@ -21,6 +23,8 @@ import { DuplicateRecordError } from "../core/storage/errors.js";
 import type { Store } from "../core/storage/store.js";
 
 const KEY_FINGERPRINT = "key_fingerprint";
+const AUDIT_CHECKPOINT = "audit_checkpoint";
+const AUDIT_CHAIN_SEALED = "audit_chain_sealed";
 
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -42,11 +46,32 @@ async function rejectingDuplicates<T>(work: Promise<T>): Promise<T> {
  * one implementation; what differs between them (drivers, pragmas, error codes) lives in
  * `sqlite.ts` and `postgres.ts`.
  */
+/** What a store and the transaction handles it gives out share about the audit chain. */
+interface AuditChainState {
+  hasher: AuditChainHasher | null;
+  readonly listeners: AuditListener[];
+  /** PostgreSQL: appends take an advisory lock, since instances on other hosts share the chain. */
+  readonly postgres: boolean;
+}
+
+type AppendedEntry = Parameters<AuditListener>[0];
+
+export interface KyselyStoreOptions {
+  readonly postgres?: boolean;
+}
+
 export class KyselyStore implements Store {
+  private readonly chain: AuditChainState;
+
   constructor(
     private readonly db: Kysely<Database> | Transaction<Database>,
     private readonly onClose: () => Promise<void> = async () => {},
-  ) {}
+    options: KyselyStoreOptions | AuditChainState = {},
+    /** Entries this transaction appended, handed to the listeners after it commits. */
+    private readonly appended: AppendedEntry[] = [],
+  ) {
+    this.chain = "listeners" in options ? options : { hasher: null, listeners: [], postgres: options.postgres === true };
+  }
 
   async insertAccount(account: NewAccount): Promise<void> {
     await rejectingDuplicates(this.db
@@ -296,7 +321,23 @@ export class KyselyStore implements Store {
       .execute();
   }
 
+  /**
+   * Appends at the head of the chain. The head is read and the row written in one transaction
+   * that holds the chain's lock (PostgreSQL: an advisory lock per schema; SQLite: the write
+   * lock), and `seq` is unique, so two writers never fork the chain: one waits, or fails.
+   */
   async appendAudit(entry: AuditRecord): Promise<void> {
+    if (!this.db.isTransaction) {
+      await this.transaction((tx) => tx.appendAudit(entry));
+      return;
+    }
+    await this.lockAuditChain();
+    const head = await this.auditHead();
+    const seq = head === undefined ? 1 : Number(head.seq) + 1;
+    const hasher = this.chain.hasher;
+    // Without the key (or after an unsealed entry) the row waits, unsealed, for the next start with the key.
+    const prevHash = hasher === null ? null : head === undefined ? GENESIS_HASH : head.hash;
+    const hash = hasher === null || prevHash === null ? null : hasher.hash(entry, prevHash);
     await this.db
       .insertInto("audit_log")
       .values({
@@ -308,8 +349,107 @@ export class KyselyStore implements Store {
         target: entry.target,
         outcome: entry.outcome,
         detail: JSON.stringify(entry.detail),
+        seq,
+        prev_hash: prevHash,
+        hash,
       })
       .execute();
+    this.appended.push({ ...entry, seq, hash });
+  }
+
+  private async lockAuditChain(): Promise<void> {
+    if (this.chain.postgres) await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.keyhold_audit_chain'))`.execute(this.db);
+  }
+
+  private async auditHead(): Promise<{ seq: number | string; hash: string | null } | undefined> {
+    const row = await this.db.selectFrom("audit_log").select(["seq", "hash"]).where("seq", "is not", null).orderBy("seq", "desc").limit(1).executeTakeFirst();
+    return row === undefined || row.seq === null ? undefined : { seq: row.seq, hash: row.hash };
+  }
+
+  async useAuditChain(hasher: AuditChainHasher): Promise<void> {
+    this.chain.hasher = hasher;
+    await this.sealAuditTail();
+  }
+
+  /** Seals the unsealed entries at the end of the chain (see AuditChainControl.useAuditChain). */
+  private async sealAuditTail(): Promise<void> {
+    const hasher = this.chain.hasher;
+    if (hasher === null) return;
+    await this.transaction(async (store) => {
+      const tx = store as KyselyStore;
+      const trx = tx.db;
+      await tx.lockAuditChain();
+      // Sealing is for entries written before the chain existed (migration 004) or copied in by
+      // migrate-store, once per store. Ever after, every writer holds the key, so an unsealed
+      // entry is one somebody wrote or cleared by hand: it must stay unsealed for verify to report
+      // it, not be given a valid hash at the next start.
+      const alreadySealed = await trx.selectFrom("meta").select("value").where("key", "=", AUDIT_CHAIN_SEALED).executeTakeFirst();
+      if (alreadySealed !== undefined) return;
+      await trx.insertInto("meta").values({ key: AUDIT_CHAIN_SEALED, value: String(Date.now()) }).execute();
+      const sealed = await trx.selectFrom("audit_log").select(["seq", "hash"]).where("hash", "is not", null).orderBy("seq", "desc").limit(1).executeTakeFirst();
+      let prevHash = sealed?.hash ?? GENESIS_HASH;
+      let query = trx.selectFrom("audit_log").selectAll().where("hash", "is", null).where("seq", "is not", null).orderBy("seq");
+      if (sealed?.seq !== undefined && sealed.seq !== null) query = query.where("seq", ">", sealed.seq);
+      for (const row of await query.execute()) {
+        const hash = hasher.hash(auditFromRow(row), prevHash);
+        await trx.updateTable("audit_log").set({ prev_hash: prevHash, hash }).where("id", "=", row.id).execute();
+        prevHash = hash;
+      }
+    });
+  }
+
+  async getAuditCheckpoint(): Promise<AuditCheckpoint | null> {
+    const row = await this.db.selectFrom("meta").select("value").where("key", "=", AUDIT_CHECKPOINT).executeTakeFirst();
+    return row === undefined ? null : (JSON.parse(row.value) as AuditCheckpoint);
+  }
+
+  async pruneAuditBefore(cutoff: number): Promise<number> {
+    const hasher = this.chain.hasher;
+    if (hasher === null) throw new Error("Pruning the audit log needs the key file (the checkpoint is signed with it).");
+    return this.transaction(async (store) => {
+      const tx = store as KyselyStore;
+      const trx = tx.db;
+      await tx.lockAuditChain();
+      const head = await tx.auditHead();
+      if (head === undefined) return 0;
+      // The chain is cut before its first entry that is recent (or unsealed), and never after its head.
+      const kept = await trx
+        .selectFrom("audit_log")
+        .select("seq")
+        .where("seq", "is not", null)
+        .where((eb) => eb.or([eb("at", ">=", cutoff), eb("hash", "is", null)]))
+        .orderBy("seq")
+        .limit(1)
+        .executeTakeFirst();
+      const lastRemoved = Math.min(kept?.seq === undefined || kept.seq === null ? Number(head.seq) : Number(kept.seq), Number(head.seq)) - 1;
+      const previous = await tx.getAuditCheckpoint();
+      if (lastRemoved <= (previous?.seq ?? 0)) return 0;
+      const last = await trx.selectFrom("audit_log").select(["hash", "at"]).where("seq", "=", lastRemoved).executeTakeFirst();
+      if (last === undefined || last.hash === null) return 0;
+      const unsigned = { seq: lastRemoved, hash: last.hash, at: Number(last.at) };
+      const checkpoint: AuditCheckpoint = { ...unsigned, sig: hasher.signCheckpoint(unsigned) };
+      await trx
+        .insertInto("meta")
+        .values({ key: AUDIT_CHECKPOINT, value: JSON.stringify(checkpoint) })
+        .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(checkpoint) }))
+        .execute();
+      const result = await trx.deleteFrom("audit_log").where("seq", "<=", lastRemoved).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  onAuditAppended(listener: AuditListener): void {
+    this.chain.listeners.push(listener);
+  }
+
+  async listAuditChain(afterSeq: number, limit: number): Promise<ChainedAuditRecord[]> {
+    const rows = await this.db.selectFrom("audit_log").selectAll().where("seq", ">", afterSeq).orderBy("seq").limit(limit).execute();
+    return rows.map((row) => ({ ...auditFromRow(row), seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash }));
+  }
+
+  async countAudit(): Promise<number> {
+    const row = await this.db.selectFrom("audit_log").select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async listAudit(filter: AuditFilter): Promise<AuditRecord[]> {
@@ -388,7 +528,13 @@ export class KyselyStore implements Store {
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return (this.db as Kysely<Database>).transaction().execute((trx) => work(new KyselyStore(trx)));
+    const appended: AppendedEntry[] = [];
+    const result = await (this.db as Kysely<Database>).transaction().execute((trx) => work(new KyselyStore(trx, this.onClose, this.chain, appended)));
+    // After commit only: a rolled-back entry never leaves the host.
+    for (const entry of appended) {
+      for (const listener of this.chain.listeners) listener(entry);
+    }
+    return result;
   }
 
   async close(): Promise<void> {

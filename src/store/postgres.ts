@@ -50,5 +50,5 @@ export async function openPostgresStore(databaseUrl: string, options: OpenStoreO
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, () => db.destroy());
+  return new KyselyStore(db, () => db.destroy(), { postgres: true });
 }

@@ -87,6 +87,11 @@ export interface AuditLogTable {
   target: string;
   outcome: string;
   detail: string;
+  /** Position in the store's hash chain (migration 004); null only before that migration ran. */
+  seq: BigIntColumn | null;
+  prev_hash: string | null;
+  /** Null until sealed with the key file (rows from before the chain, or written without the key). */
+  hash: string | null;
 }
 
 /** One row per fact about the store itself; `key_fingerprint` is the only one so far. */

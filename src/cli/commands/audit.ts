@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError } from "commander";
+import { Presets, SingleBar } from "cli-progress";
 import type { StoreFlags } from "../../config.js";
 import { withKeyhold, withStoreOptions } from "../context.js";
-import { isoTime, printRows } from "../output.js";
+import { isoTime, printJson, printRows } from "../output.js";
 
 interface AuditFlags extends StoreFlags {
   json?: boolean;
@@ -45,6 +46,32 @@ export function auditCommand(): Command {
         });
         const rows = entries.map((entry) => ({ ...entry, at: isoTime(entry.at), detail: flags.json === true ? entry.detail : JSON.stringify(entry.detail) }));
         printRows(rows, ["at", "actor", "ip", "action", "target", "outcome", "detail"], flags.json === true);
+      });
+    });
+  withStoreOptions(command.command("verify"))
+    .description("check the audit hash chain; exits 1 naming the first entry changed, missing or out of order")
+    .option("--json", "print the result as JSON")
+    .action(async (flags: StoreFlags & { json?: boolean }) => {
+      await withKeyhold(flags, async (keyhold) => {
+        const bar = process.stdout.isTTY && flags.json !== true ? new SingleBar({ stream: process.stdout, format: "verifying [{bar}] {value}/{total} entries" }, Presets.shades_classic) : null;
+        let started = false;
+        let result;
+        try {
+          result = await keyhold.audit.verify((done, total) => {
+            if (bar === null) return;
+            if (!started) {
+              bar.start(total, 0);
+              started = true;
+            }
+            bar.update(done);
+          });
+        } finally {
+          if (started) bar?.stop();
+        }
+        if (flags.json === true) printJson(result);
+        else if (result.ok) process.stdout.write(`audit chain intact: ${result.entries} entries${result.headSeq === null ? "" : `, head seq ${result.headSeq}`}\n`);
+        else process.stderr.write(`${result.message}\n`);
+        if (!result.ok) process.exitCode = 1;
       });
     });
   return command;

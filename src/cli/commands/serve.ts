@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { resolveServerConfig, type ServeFlags } from "../../config.js";
 import { AccessRules } from "../../core/access-rules.js";
 import { openKeyhold, withStoreOptions } from "../context.js";
+import { JsonlAuditForwarder, SyslogAuditForwarder, type AuditForwarder } from "../../core/audit-forward.js";
 
 const SESSION_PRUNE_INTERVAL_MS = 60 * 60_000;
 
@@ -24,16 +25,24 @@ export function serveCommand(): Command {
     .option("--auth-rules <file>", "JSON rules of the ACLs each path prefix and method needs, for auth_request and the gateway (env KEYHOLD_AUTH_RULES)")
     .option("--metrics-listen <host:port>", "serve Prometheus metrics at GET /metrics on this separate address, e.g. 127.0.0.1:9464; off unless given (env KEYHOLD_METRICS_LISTEN)")
     .option("--log-level <level>", "fatal, error, warn, info, debug (env KEYHOLD_LOG_LEVEL)")
+    .option("--audit-jsonl <file>", "append each audit entry, after it commits, to this file as one JSON line (created 0600) (env KEYHOLD_AUDIT_JSONL)")
+    .option("--audit-syslog <url>", "send each audit entry, after it commits, to syslog as RFC 5424: udp://host:514, tcp://host:514 or tls://host:6514 (env KEYHOLD_AUDIT_SYSLOG)")
     .action(async (flags: ServeFlags) => {
       const config = resolveServerConfig(flags, process.env);
       const rules = config.authRulesFile === undefined ? AccessRules.none() : AccessRules.fromFile(config.authRulesFile);
       // prom-client is loaded only when metrics are asked for.
       const metricsModule = config.metricsListen === undefined ? undefined : await import("../../http/metrics.js");
       const metrics = metricsModule === undefined ? undefined : new metricsModule.PrometheusMetrics();
+      // Forwarding never fails a request: its errors go to stderr (the log).
+      const forwardError = (error: unknown) => process.stderr.write(`keyhold: ${(error as Error).message ?? String(error)}\n`);
+      const auditForwarders: AuditForwarder[] = [
+        ...(config.auditJsonl === undefined ? [] : [new JsonlAuditForwarder(config.auditJsonl, forwardError)]),
+        ...(config.auditSyslog === undefined ? [] : [new SyslogAuditForwarder(config.auditSyslog, forwardError)]),
+      ];
       const keyhold = await openKeyhold(
         { dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyFile: config.keyFile },
         // The one command that creates a store (and its key file) on first start.
-        { redisUrl: config.redisUrl, create: true, ...(metrics === undefined ? {} : { metrics }) },
+        { redisUrl: config.redisUrl, create: true, auditForwarders, ...(metrics === undefined ? {} : { metrics }) },
       );
 
       const rootPassword = config.rootPassword ?? randomBytes(18).toString("base64url");
@@ -57,7 +66,18 @@ export function serveCommand(): Command {
       });
       const pruner = setInterval(() => {
         keyhold.sessions.pruneExpired().catch((error: unknown) => app.log.error({ err: error }, "pruning expired sessions failed"));
+        pruneAudit();
       }, SESSION_PRUNE_INTERVAL_MS);
+      // Several instances may prune at once: the chain lock makes the second find nothing left to do.
+      function pruneAudit(): void {
+        keyhold.audit
+          .prune(keyhold.settings.get().audit_retention_days, keyhold.clock.now())
+          .then((removed) => {
+            if (removed > 0) app.log.info(`audit retention: removed ${removed} entries, checkpoint signed`);
+          })
+          .catch((error: unknown) => app.log.error({ err: error }, "audit retention failed"));
+      }
+      pruneAudit();
       pruner.unref();
 
       let metricsServer: { close(): Promise<void> } | undefined;

@@ -1,4 +1,4 @@
-import type { AuditSource } from "./audit-source.js";
+import type { AuditChainControl, AuditSource } from "./audit-source.js";
 import type { DirectorySource } from "./directory-source.js";
 import type { StoreMaintenance } from "./maintenance.js";
 import type { RecordStore } from "./record-store.js";
@@ -8,4 +8,4 @@ import type { RecordStore } from "./record-store.js";
  * passes the same contract suite for (`test/store-contract.ts`). Only the composition root holds
  * one; everything in core takes the narrow contracts it uses.
  */
-export interface Store extends DirectorySource, RecordStore, AuditSource, StoreMaintenance {}
+export interface Store extends DirectorySource, RecordStore, AuditSource, AuditChainControl, StoreMaintenance {}

@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from "k
 import { initial } from "./001_initial.js";
 import { ipAccessHashes } from "./002_ip_access_hashes.js";
 import { meta } from "./003_meta.js";
+import { auditChain } from "./004_audit_chain.js";
 
 /** Append only: a released migration is never edited, a change is a new entry. */
 const MIGRATIONS: Record<string, Migration> = {
   "001_initial": initial,
   "002_ip_access_hashes": ipAccessHashes,
   "003_meta": meta,
+  "004_audit_chain": auditChain,
 };
 
 const provider: MigrationProvider = {

@@ -11,19 +11,22 @@ export interface AuditFilter {
 export const NO_FILTER: AuditFilter = { actor: "", action: "", target: "", since: "", until: "" };
 
 // The actions Keyhold writes, offered as suggestions; any text is still accepted.
-const ACTIONS = [
+export const ACTIONS: readonly string[] = [
   "accesshash.generate",
   "accesshash.import",
   "account.acls",
   "account.create",
+  "account.import",
   "account.password",
   "account.remove",
   "account.suspend",
   "account.unsuspend",
+  "brute-force.flush",
   "ip-access-hash.create",
   "ip-access-hash.delete",
   "ip-access-hash.update",
   "login.failure",
+  "login.success",
   "reseller.setup",
   "reseller.unsetup",
   "session.create",
@@ -38,10 +41,23 @@ const ACTIONS = [
 export function AuditFilters({ initial, showActor, onApply }: { initial: AuditFilter; showActor: boolean; onApply: (filter: AuditFilter) => void }) {
   const [filter, setFilter] = useState(initial);
   const id = useId();
-  const field = (key: keyof AuditFilter, label: string, type: "text" | "datetime-local" = "text", list?: string) => (
+  const field = (key: keyof AuditFilter, label: string, type: "text" | "datetime-local" = "text", list?: string, hint?: string) => (
     <div class="field">
       <label for={`${id}-${key}`}>{label}</label>
-      <input id={`${id}-${key}`} type={type} list={list} value={filter[key]} autocomplete="off" onInput={(event) => setFilter({ ...filter, [key]: event.currentTarget.value })} />
+      <input
+        id={`${id}-${key}`}
+        type={type}
+        list={list}
+        value={filter[key]}
+        autocomplete="off"
+        aria-describedby={hint === undefined ? undefined : `${id}-${key}-hint`}
+        onInput={(event) => setFilter({ ...filter, [key]: event.currentTarget.value })}
+      />
+      {hint === undefined ? null : (
+        <p class="hint" id={`${id}-${key}-hint`}>
+          {hint}
+        </p>
+      )}
     </div>
   );
   return (
@@ -54,7 +70,7 @@ export function AuditFilters({ initial, showActor, onApply }: { initial: AuditFi
       }}
     >
       {showActor ? field("actor", "Account (who acted)") : null}
-      {field("action", "Action", "text", `${id}-actions`)}
+      {field("action", "Action", "text", `${id}-actions`, "An action, or its beginning: “token” finds token.create, token.revoke…")}
       <datalist id={`${id}-actions`}>
         {ACTIONS.map((action) => (
           <option key={action} value={action} />

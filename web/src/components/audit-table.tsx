@@ -1,10 +1,12 @@
+import { Fragment } from "preact";
 import { when } from "../format.js";
 import type { AuditEntry } from "../types.js";
 import { ListHead } from "./list-head.js";
 
 function details(entry: AuditEntry): string {
   return Object.entries(entry.detail)
-    .map(([key, value]) => `${key}=${value ?? "–"}`)
+    // A list ("a,b,c") gets a space after each comma, so lines break between its items.
+    .map(([key, value]) => `${key}=${value === null || value === undefined ? "–" : String(value).replace(/,(?=\S)/g, ", ")}`)
     .join(", ");
 }
 
@@ -12,7 +14,7 @@ function details(entry: AuditEntry): string {
 export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
   if (entries.length === 0) return <p class="empty">No entries match.</p>;
   return (
-    <table class="list">
+    <table class="list audit">
       <ListHead caption="Audit log entries, newest first" columns={["Time", "Account", "IP", "Action", "Target", "Outcome", "Details"]} />
       <tbody>
         {entries.map((entry) => (
@@ -25,10 +27,20 @@ export function AuditTable({ entries }: { entries: readonly AuditEntry[] }) {
             <th scope="row" data-label="Action" class="mono nowrap">
               {entry.action}
             </th>
-            <td data-label="Target">{entry.target}</td>
+            <td data-label="Target" class="target">
+              {entry.target}
+            </td>
             <td data-label="Outcome">{entry.outcome}</td>
             <td data-label="Details" class="detail">
-              {details(entry)}
+              {/* Each word kept whole ("code=NOT_FOUND", "basic-system-info,"): lines break only at the spaces. */}
+              {details(entry)
+                .split(" ")
+                .map((word, index) => (
+                  <Fragment key={index}>
+                    {index === 0 ? "" : " "}
+                    <span class="word">{word}</span>
+                  </Fragment>
+                ))}
             </td>
           </tr>
         ))}

@@ -30,6 +30,7 @@ export function IpAccessHashForm({ canChooseAccount, onCreated }: { canChooseAcc
       setName("");
       setIp("");
       setExpires("");
+      setUser("");
       onCreated(created);
     } catch (failure) {
       setError(errorText(failure));

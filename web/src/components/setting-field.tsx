@@ -30,10 +30,12 @@ export function SettingField({ setting, value, onChange }: Props) {
       </div>
     );
   }
+  // Each setting's own range is the API's to enforce (some, like a retention of 0 days, allow 0):
+  // a browser-side minimum above a stored value would silently block the whole form.
   return (
     <div class="field">
       <label for={id}>{setting.label}</label>
-      <input id={id} type="number" inputMode="numeric" min={1} step={1} value={value} aria-describedby={helpId} onInput={(event) => onChange(event.currentTarget.value)} />
+      <input id={id} type="number" inputMode="numeric" min={0} step={1} value={value} aria-describedby={helpId} onInput={(event) => onChange(event.currentTarget.value)} />
       {help}
     </div>
   );

@@ -6,6 +6,7 @@ import { useLoad } from "../use-load.js";
 import { ConfirmDialog } from "./confirm-dialog.js";
 import { DeprecationBanner } from "./deprecation-banner.js";
 import { ErrorMessage } from "./error-message.js";
+import { StatusMessage } from "./status-message.js";
 import { WhmAccessHashView } from "./whm-access-hash-view.js";
 
 async function readKey(user: string): Promise<WhmAccessHash | null> {
@@ -25,6 +26,7 @@ export function WhmAccessHashPanel({ user }: { user: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [converted, setConverted] = useState<Conversion | null>(null);
+  const [generated, setGenerated] = useState<string | null>(null);
 
   async function run(action: () => Promise<unknown>): Promise<void> {
     setBusy(true);
@@ -42,12 +44,20 @@ export function WhmAccessHashPanel({ user }: { user: string }) {
     run(async () => {
       setConfirming(false);
       setConverted(null);
+      setGenerated(null);
+      const replaced = key.data !== null;
       await api<WhmAccessHash>("POST", `/accounts/${encodeURIComponent(user)}/accesshash`);
       key.reload();
+      setGenerated(
+        replaced
+          ? `Generated a new Remote Access Key for ${user}. The old key no longer works: give this one to every system that used it.`
+          : `Generated a new Remote Access Key for ${user}.`,
+      );
     });
 
   const convert = (): Promise<void> =>
     run(async () => {
+      setGenerated(null);
       setConverted(await api<Conversion>("POST", `/accounts/${encodeURIComponent(user)}/accesshash/convert`));
     });
 
@@ -63,6 +73,7 @@ export function WhmAccessHashPanel({ user }: { user: string }) {
           <a href={href("tokens")}>Narrow it on Manage API Tokens</a>.
         </p>
       )}
+      <StatusMessage message={generated} />
       <ErrorMessage message={error ?? key.error} />
       {key.data === null ? (
         key.error === null ? <p>{user} has no Remote Access Key yet.</p> : null

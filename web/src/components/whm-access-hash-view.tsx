@@ -30,7 +30,8 @@ export function WhmAccessHashView({ accessKey }: { accessKey: WhmAccessHash }) {
       </div>
       <div class="field">
         <label for={signatureId}>Access Key Signature</label>
-        <input id={signatureId} class="mono" readOnly size={50} value={accessKey.signature} aria-describedby={signatureHint} />
+        {/* A textarea, so that on a narrow screen the signature wraps instead of being cut off. */}
+        <textarea id={signatureId} class="mono signature" readOnly rows={1} spellcheck={false} value={accessKey.signature} aria-describedby={signatureHint} />
         <p class="hint" id={signatureHint}>
           The key's first 32 characters in pairs: compare it with what a remote system shows to check it holds this key.
         </p>
